@@ -56,7 +56,8 @@ def test_task_collects_every_problem_with_file_and_place():
 
 def test_task_hides_test_outputs_on_request():
     task = Task.from_dict(
-        {"train": [{"input": [[1]], "output": [[2]]}], "test": [{"input": [[3]], "output": [[4]]}]}, task_id="t"
+        {"train": [{"input": [[1]], "output": [[2]]}], "test": [{"input": [[3]], "output": [[4]]}]},
+        task_id="t",
     )
     assert task.has_test_outputs
     hidden = task.without_test_outputs()

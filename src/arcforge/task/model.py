@@ -43,7 +43,11 @@ class Provenance:
     transform: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"parent_id": self.parent_id, "parent_version": self.parent_version, "transform": self.transform}
+        return {
+            "parent_id": self.parent_id,
+            "parent_version": self.parent_version,
+            "transform": self.transform,
+        }
 
 
 @dataclass(frozen=True, slots=True)
