@@ -1,0 +1,97 @@
+"""The model options every command that calls a model shares.
+
+``add_model_options(parser)`` adds ``--model`` (alias ``--model_identifier``, the original system's
+spelling), ``--base-url``, ``--no-cache``, ``--temperature``, ``--max-tokens`` and
+``--reasoning-effort``; ``client_from_args(args, settings)`` opens the client they describe (an async
+context manager), and ``request_from_args(args, messages)`` builds a request with the chosen parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
+    from arcforge.models import ChatRequest, ModelClient
+
+__all__ = ["add_model_options", "client_from_args", "request_from_args"]
+
+_EFFORTS = ("none", "minimal", "low", "medium", "high")
+
+
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 2.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2, not {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
+
+
+def add_model_options(
+    parser: argparse.ArgumentParser, *, default: str | None = None, required: bool = False, model: bool = True
+) -> None:
+    """Add the model options to ``parser`` (``--model`` defaults to ``default``; ``model=False`` leaves
+    ``--model`` out for commands that take the model as an argument)."""
+    group = parser.add_argument_group("model")
+    if model:
+        group.add_argument(
+            "--model", "--model_identifier", dest="model", default=default, required=required and default is None,
+            metavar="ID", help="a registry id (see `arcforge models list`) or PROVIDER:MODEL_NAME"
+            + (f" (default: {default})" if default else ""),
+        )
+    group.add_argument(
+        "--base-url", "--base_url", dest="base_url", metavar="URL",
+        help="send requests to this OpenAI-compatible (or the provider's) API root instead, e.g. http://127.0.0.1:8000/v1",
+    )
+    group.add_argument("--no-cache", dest="no_cache", action="store_true", help="ignore cached responses")
+    group.add_argument("--temperature", type=_temperature, metavar="T", help="sampling temperature (0-2)")
+    group.add_argument(
+        "--max-tokens", "--max_tokens", dest="max_tokens", type=_positive, metavar="N", help="most tokens to generate"
+    )
+    group.add_argument(
+        "--reasoning-effort", "--reasoning_effort", dest="reasoning_effort", choices=_EFFORTS,
+        help="how hard a reasoning model thinks",
+    )
+
+
+def client_from_args(args: argparse.Namespace, settings: Any = None) -> AbstractAsyncContextManager[ModelClient]:
+    """``open_client`` for the model the options name (``settings`` default: :func:`load_settings`)."""
+    from arcforge.errors import UsageError
+    from arcforge.models import open_client
+    from arcforge.settings import load_settings
+
+    if not getattr(args, "model", None):
+        raise UsageError("no model given: pass --model ID (see `arcforge models list`)")
+    return open_client(
+        args.model,
+        settings=settings or load_settings(),
+        base_url=getattr(args, "base_url", None),
+        use_cache=not getattr(args, "no_cache", False),
+    )
+
+
+def request_from_args(args: argparse.Namespace, messages: list[dict[str, Any]], *, sample_index: int = 0) -> ChatRequest:
+    """A request with the options' temperature, max tokens and reasoning effort."""
+    from arcforge.models import ChatRequest
+
+    return ChatRequest(
+        messages=messages,
+        temperature=getattr(args, "temperature", None),
+        max_tokens=getattr(args, "max_tokens", None),
+        reasoning_effort=getattr(args, "reasoning_effort", None),
+        sample_index=sample_index,
+    )

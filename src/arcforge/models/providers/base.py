@@ -1,0 +1,145 @@
+"""The provider interface and the HTTP helpers every provider shares.
+
+A provider is dumb on purpose: it turns a :class:`ChatRequest` into one HTTP request, and one answer
+into a :class:`ProviderReply`, raising :class:`ProviderError` for an error status or an error carried in
+a 200 body and :class:`ResponseFormatError` for truncated or malformed JSON. Timeouts, retries, limits,
+accounting and caching all live in :class:`arcforge.models.client.ModelClient`; httpx's own transport
+errors pass through for the client to classify. Streaming is optional: providers without it inherit
+:meth:`Provider.stream`, which completes and yields the whole answer at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from arcforge.models.errors import ProviderError, ResponseFormatError
+from arcforge.models.types import ChatRequest, ProviderReply, StreamEvent
+
+__all__ = [
+    "Provider",
+    "ProviderConfig",
+    "check_response",
+    "error_message",
+    "parse_json",
+    "parse_retry_after",
+]
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """What a provider needs: where, which model, which key (never logged), which defaults."""
+
+    base_url: str
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+    reasoning_style: str = "openai"
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Provider:
+    """Base class: subclasses implement :meth:`complete` and may implement :meth:`stream`."""
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+
+    async def complete(self, http: httpx.AsyncClient, request: ChatRequest) -> ProviderReply:
+        raise NotImplementedError
+
+    async def stream(self, http: httpx.AsyncClient, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        reply = await self.complete(http, request)
+        if reply.reasoning:
+            yield StreamEvent("reasoning", reply.reasoning)
+        yield StreamEvent("text", reply.text)
+        yield StreamEvent("done", reply=reply)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def error_message(data: Any, fallback: str) -> str:
+    """The human message inside an error body (OpenAI, OpenRouter, Anthropic and Ollama shapes)."""
+    if isinstance(data, dict):
+        err = data.get("error", data)
+        if isinstance(err, dict):
+            message = err.get("message") or err.get("detail")
+            metadata = err.get("metadata")
+            if isinstance(metadata, dict) and isinstance(metadata.get("raw"), str):
+                message = f"{message} ({metadata['raw'][:300]})"
+            if message:
+                return str(message)
+        elif isinstance(err, str):
+            return err
+        if isinstance(data.get("detail"), str):
+            return data["detail"]
+    return fallback
+
+
+def _error_status(data: dict[str, Any]) -> int:
+    err = data.get("error")
+    code = err.get("code") if isinstance(err, dict) else None
+    if isinstance(code, str) and code.isdigit():
+        code = int(code)
+    return code if isinstance(code, int) and 400 <= code < 600 else 502
+
+
+def check_response(response: httpx.Response) -> None:
+    """Raise :class:`ProviderError` for a non-2xx answer, with the provider's message and Retry-After."""
+    if response.is_success:
+        return
+    text = response.text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    message = error_message(data, " ".join(text.split())[:300] or response.reason_phrase or "no message")
+    raise ProviderError(
+        response.status_code, message, retry_after=parse_retry_after(response.headers.get("retry-after"))
+    )
+
+
+def parse_json(body: bytes | str) -> Any:
+    """The JSON document of a 2xx answer; an ``error`` inside it is raised as :class:`ProviderError`."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        size = len(body)
+        raise ResponseFormatError(f"the answer was truncated or is not JSON ({size} bytes: {exc})") from exc
+    if isinstance(data, dict) and data.get("error"):
+        raise ProviderError(_error_status(data), error_message(data, "error in response body"), in_body=True)
+    if isinstance(data, dict) and data.get("type") == "error":
+        raise ProviderError(502, error_message(data, "error event"), in_body=True)
+    return data
+
+
+def field_path(data: Any, *path: str | int) -> Any:
+    """``data[p0][p1]...`` or raise :class:`ResponseFormatError` naming the missing field."""
+    current = data
+    for step in path:
+        try:
+            current = current[step]
+        except (KeyError, IndexError, TypeError):
+            shown = ".".join(str(p) for p in path)
+            raise ResponseFormatError(f"the answer lacks {shown}: {json.dumps(data)[:300]}") from None
+    return current
