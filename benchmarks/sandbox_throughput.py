@@ -1,0 +1,126 @@
+"""Sandbox throughput: programs per second, each solving 5 grids, against a fresh interpreter per program.
+
+Both sides run the same programs (each a different text, so nothing is cached) with the same
+concurrency (one lane per sandbox worker, by default one per core), in one run, in alternating
+rounds; the figures are the medians of the rounds. The baseline starts ``python -I -c RUNNER`` per
+program, gives it the program and grids as JSON on stdin and reads JSON back: the cheapest way to
+get a fresh process, with no isolation at all. It is measured twice: with numpy imported, which is
+what the sandbox offers every program (its warm server has numpy loaded) and so the like-for-like
+comparison, and bare (only ``json``), the cheapest fresh process possible. The sandbox side has full
+isolation (namespaces, limits, an unprivileged uid) where the machine allows it.
+
+The load average is printed: on a shared machine the absolute rates move with it, the ratios less.
+
+    .venv/bin/python benchmarks/sandbox_throughput.py [--programs 2000] [--rounds 5] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+
+from arcforge.sandbox import Sandbox
+
+GRIDS = [[[(r * 7 + c * 3 + k) % 10 for c in range(10)] for r in range(10)] for k in range(5)]
+BASELINE_RUNNER = """
+import json, sys
+IMPORTS
+request = json.load(sys.stdin)
+namespace = {"__name__": "__main__"}
+exec(compile(request["code"], "<solver>", "exec"), namespace)
+solve = namespace["solve"]
+print(json.dumps([solve([list(row) for row in grid]) for grid in request["grids"]]))
+"""
+
+
+def program(index: int) -> str:
+    return (
+        f"# program {index}\n"
+        "def solve(grid):\n"
+        f"    shift = {index % 10}\n"
+        "    return [[(cell + shift) % 10 for cell in row[::-1]] for row in grid]\n"
+    )
+
+
+def expected(index: int) -> list[list[list[int]]]:
+    return [[[(cell + index % 10) % 10 for cell in row[::-1]] for row in grid] for grid in GRIDS]
+
+
+async def sandbox_round(sandbox: Sandbox, start: int, count: int) -> float:
+    began = time.perf_counter()
+    batches = await asyncio.gather(*(sandbox.run(program(start + i), GRIDS) for i in range(count)))
+    elapsed = time.perf_counter() - began
+    for i, results in enumerate(batches):
+        outputs = [r.output.to_list() if r.output is not None else r.error for r in results]
+        if outputs != expected(start + i):
+            raise SystemExit(f"sandbox gave a wrong answer for program {start + i}: {outputs[0]}")
+    return count / elapsed
+
+
+async def baseline_round(start: int, count: int, lanes: int, *, numpy: bool) -> float:
+    gate = asyncio.Semaphore(lanes)
+
+    async def one(index: int) -> None:
+        async with gate:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-I", "-c", BASELINE_RUNNER.replace("IMPORTS", "import numpy" if numpy else ""),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env={},
+            )  # fmt: skip
+            out, _ = await process.communicate(json.dumps({"code": program(index), "grids": GRIDS}).encode())
+            if json.loads(out) != expected(index):
+                raise SystemExit(f"baseline gave a wrong answer for program {index}")
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one(start + i) for i in range(count)))
+    return count / (time.perf_counter() - began)
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with Sandbox(workers=args.workers) as sandbox:
+        lanes = sandbox.workers
+        print(
+            f"isolation: {sandbox.isolation.get('mode')}; workers: {lanes}; cores: {os.cpu_count()}; "
+            f"load average {os.getloadavg()[0]:.1f}; per round {args.programs} sandbox and "
+            f"{args.baseline_programs} + {args.baseline_programs} fresh-interpreter programs, 5 grids each"
+        )
+        await sandbox_round(sandbox, 0, 50)  # warm-up
+        fast, numpy_rates, bare_rates = [], [], []
+        for round_index in range(args.rounds):
+            fast.append(await sandbox_round(sandbox, round_index * args.programs, args.programs))
+            base = 10_000 * (round_index + 1)
+            numpy_rates.append(await baseline_round(base, args.baseline_programs, lanes, numpy=True))
+            bare_rates.append(await baseline_round(base + 5000, args.baseline_programs, lanes, numpy=False))
+            print(
+                f"round {round_index + 1}: sandbox {fast[-1]:7.1f}/s   fresh python+numpy {numpy_rates[-1]:6.1f}/s"
+                f"   fresh bare python {bare_rates[-1]:6.1f}/s"
+            )
+    sandbox_rate = statistics.median(fast)
+    numpy_rate, bare_rate = statistics.median(numpy_rates), statistics.median(bare_rates)
+    print(f"sandbox, full isolation (median):       {sandbox_rate:8.1f} programs/s")
+    print(f"fresh python -I, numpy loaded (median): {numpy_rate:8.1f} programs/s")
+    print(f"fresh python -I, bare (median):         {bare_rate:8.1f} programs/s")
+    print(f"ratio vs fresh python with numpy:       {sandbox_rate / numpy_rate:8.1f}x")
+    print(f"ratio vs bare fresh python:             {sandbox_rate / bare_rate:8.1f}x")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--programs", type=int, default=2000, help="sandbox programs per round (default 2000)"
+    )
+    parser.add_argument(
+        "--baseline-programs", type=int, default=40, help="fresh-interpreter programs per round, per baseline"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="rounds; medians are reported (default 5)")
+    parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

@@ -1,0 +1,285 @@
+"""Kernel isolation for the fork server and its program children (stdlib only, Linux only).
+
+This module runs inside the fork server, which imports nothing from arcforge: it is loaded by file
+path, not as part of the package. It does two kinds of work:
+
+* **once per worker** (:func:`enter_worker_namespaces`, :func:`build_root`): new mount, network,
+  IPC, UTS and PID namespaces (plus a user namespace when not root), and a fresh root file system: a
+  tmpfs holding read-only bind mounts of exactly what Python needs (its standard library and shared
+  libraries, numpy) and an empty ``/tmp``, entered with ``pivot_root``. Namespaces are made once
+  because a network namespace costs milliseconds to create and tear down; every program child is
+  forked inside them and inherits them.
+* **once per program child** (:func:`confine_child`): its own session, only the result pipe left
+  open, a fresh working directory in the worker's size-limited tmpfs (removed after it ends), resource
+  limits, an unprivileged uid of its own with no capabilities, ``no_new_privs``.
+
+Everything goes through libc with ``ctypes`` because Python 3.11 has no ``os.unshare``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import platform
+import resource
+import sysconfig
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+MNT_DETACH = 2
+
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+
+_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41}
+_CAPSET = {"x86_64": 126, "aarch64": 91, "arm64": 91}
+_LAST_CAP = 63
+
+
+class IsolationError(Exception):
+    """A namespace or mount operation the kernel refused."""
+
+
+class Libc:
+    """The few libc calls the sandbox needs, each raising :class:`OSError` on failure."""
+
+    def __init__(self) -> None:
+        self._libc = ctypes.CDLL(None, use_errno=True)
+        self._libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_void_p]
+        self._libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        self._libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+        self._fork = ctypes.PyDLL(None, use_errno=True).fork  # called with the GIL held
+        self._machine = platform.machine()
+
+    def _check(self, result: int, what: str) -> None:
+        if result != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"{what}: {os.strerror(code)}")
+
+    def fork(self) -> int:
+        """libc ``fork()`` without CPython's fork hooks.
+
+        ``os.fork`` re-initialises the runtime's locks and threads and runs every ``at-fork`` callback
+        (re-seeding ``random`` among them): about half of the pages a fresh child copies before it
+        does anything. The fork server has a single thread and holds no lock when it forks, so there
+        is nothing to re-initialise; skipping the hooks halves the cost of starting a child. (Every
+        child starts with the server's ``random`` state, which it seeded once from the OS.)
+        """
+        pid = self._fork()
+        if pid < 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"fork: {os.strerror(code)}")
+        return pid
+
+    def unshare(self, flags: int) -> None:
+        self._check(self._libc.unshare(flags), "unshare")
+
+    def mount(
+        self, source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None
+    ) -> None:
+        enc = [None if v is None else v.encode() for v in (source, target, fstype)]
+        options = data.encode() if data else None
+        self._check(self._libc.mount(enc[0], enc[1], enc[2], flags, options), f"mount {target}")
+
+    def umount(self, target: str) -> None:
+        self._check(self._libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
+
+    def prctl(self, option: int, value: int) -> None:
+        self._check(self._libc.prctl(option, value, 0, 0, 0), f"prctl {option}")
+
+    def pivot_root(self, new_root: str, put_old: str) -> None:
+        number = _PIVOT_ROOT.get(self._machine)
+        if number is None:
+            raise OSError(errno.ENOSYS, f"pivot_root: unknown syscall number on {self._machine}")
+        self._check(self._libc.syscall(number, new_root.encode(), put_old.encode()), "pivot_root")
+
+    def drop_capabilities(self) -> None:
+        """Empty the bounding, effective, permitted and inheritable capability sets."""
+        for cap in range(_LAST_CAP + 1):
+            if self._libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
+                break
+        number = _CAPSET.get(self._machine)
+        if number is None:
+            return
+        header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+        data = (ctypes.c_uint32 * 6)()
+        self._check(self._libc.syscall(number, header, data), "capset")
+
+
+def enter_worker_namespaces(libc: Libc, *, user_namespace: bool = False) -> dict[str, bool]:
+    """Unshare mount, network, IPC, UTS and PID namespaces for this worker; say which took effect.
+
+    As root this needs nothing more; otherwise (or when ``user_namespace`` asks for it) a user
+    namespace mapping our uid to 0 comes first. Raises :class:`IsolationError` when the kernel
+    allows no such namespaces.
+    """
+    uid, gid = os.geteuid(), os.getegid()
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID
+    user_ns = False
+    if uid != 0 or user_namespace:
+        try:
+            libc.unshare(CLONE_NEWUSER)
+        except OSError as exc:
+            raise IsolationError(f"no user namespace for a non-root user ({exc})") from None
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"0 {uid} 1")
+        _write("/proc/self/gid_map", f"0 {gid} 1")
+        user_ns = True
+    try:
+        libc.unshare(flags)
+    except OSError as exc:
+        raise IsolationError(f"namespaces refused ({exc})") from None
+    libc.mount(None, "/", None, MS_REC | MS_PRIVATE)
+    return {
+        "user_namespace": user_ns,
+        "mount": True,
+        "network": True,
+        "pid": True,
+        "ipc": True,
+        "sysv_ipc_disabled": _disable_sysv_ipc(),
+    }
+
+
+def _disable_sysv_ipc() -> bool:
+    """Allow no System V shared memory, message queues or semaphores in the worker's IPC namespace.
+
+    Such objects outlive the process that made them, so one program could leave data (or hold
+    memory) for the next. These limits are per IPC namespace: the host keeps its own.
+    """
+    try:
+        for name, value in (("shmmni", "0"), ("msgmni", "0"), ("sem", "0 0 0 0")):
+            _write(f"/proc/sys/kernel/{name}", value)
+    except OSError:
+        return False
+    return True
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def readonly_paths(extra_packages: list[str]) -> list[str]:
+    """Directories a program's Python needs: the standard library, shared libraries, given packages."""
+    paths = set()
+    stdlib = sysconfig.get_paths()["stdlib"]
+    paths.add(os.path.dirname(stdlib))  # .../lib: the stdlib and a shared libpython
+    for lib in ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib"):
+        real = os.path.realpath(lib)
+        if os.path.isdir(real):
+            paths.add(real)
+    for package in extra_packages:
+        paths.add(package)
+    # Drop paths nested in other paths: one bind covers them.
+    ordered = sorted(paths)
+    return [p for p in ordered if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in ordered)]
+
+
+def build_root(libc: Libc, *, staging: str, readonly: list[str]) -> None:
+    """Build a tmpfs root of read-only binds plus a writable tmpfs ``/tmp``; ``pivot_root`` into it.
+
+    ``staging`` is any existing directory; in this private mount namespace a tmpfs mounted on it
+    hides whatever the host keeps there. Only root may write to ``/tmp`` itself; each program gets a
+    fresh directory in it, owned by its uid, which the server removes when the program ends.
+    """
+    libc.mount("sandbox", staging, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    for path in readonly:
+        target = staging + path
+        os.makedirs(target, exist_ok=True)
+        libc.mount(path, target, None, MS_BIND | MS_REC)
+        libc.mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    for link in ("/lib", "/lib64", "/bin"):
+        real = os.path.realpath(link)
+        if os.path.islink(link) and real in readonly and not os.path.lexists(staging + link):
+            os.symlink(real.lstrip("/"), staging + link)
+    os.makedirs(staging + "/dev", exist_ok=True)
+    for device in ("null", "zero", "urandom", "random"):
+        target = f"{staging}/dev/{device}"
+        with open(target, "w"):
+            pass
+        libc.mount(f"/dev/{device}", target, None, MS_BIND)
+    os.makedirs(staging + "/tmp", mode=0o755, exist_ok=True)
+    libc.mount(
+        "work",
+        staging + "/tmp",
+        "tmpfs",
+        MS_NOSUID | MS_NODEV | MS_NOEXEC,
+        "size=16m,nr_inodes=1024,mode=0755",
+    )
+    os.chdir(staging)
+    os.makedirs(".old", exist_ok=True)
+    libc.pivot_root(".", ".old")
+    os.chdir("/")
+    libc.umount("/.old")
+    os.rmdir("/.old")
+    libc.mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def resize_tmp(libc: Libc, size: int) -> None:
+    """Set the size of the worker's ``/tmp`` tmpfs (the most one program may write there)."""
+    libc.mount(
+        None, "/tmp", None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={size},nr_inodes=1024"
+    )
+
+
+def confine_child(
+    libc: Libc,
+    *,
+    keep_fd: int,
+    uid: int | None,
+    workdir: str,
+    limits: list[tuple[int, int]],
+) -> None:
+    """Confine a freshly forked program child before it runs anything of the program.
+
+    It leaves its parent's session, keeps only the result pipe (stdin, stdout and stderr become
+    ``/dev/null``), moves into ``workdir`` (fresh and empty), takes its resource limits and, when
+    root, becomes ``uid`` with no groups; otherwise (in a user namespace, or as an ordinary user) it
+    drops every capability it may hold.
+    """
+    os.setsid()
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.closerange(3, keep_fd)
+    os.closerange(keep_fd + 1, max(65536, min(resource.getrlimit(resource.RLIMIT_NOFILE)[1], 1 << 20)))
+    if uid is not None:
+        os.chown(workdir, uid, uid)
+    os.chdir(workdir)
+    set_limits(limits)
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    else:  # in a user namespace we are "root" there: give up every capability instead
+        libc.drop_capabilities()
+    # Not done here, for speed: the server already set PR_SET_NO_NEW_PRIVS (inherited, irreversible)
+    # and emptied its environment (copied), before its first fork.
+
+
+def rlimits(limits: dict[str, int]) -> list[tuple[int, int]]:
+    """``(resource, value)`` pairs for :func:`set_limits` from names without the ``RLIMIT_`` prefix."""
+    return [(getattr(resource, f"RLIMIT_{name.upper()}"), value) for name, value in limits.items()]
+
+
+def set_limits(limits: list[tuple[int, int]]) -> None:
+    """Apply each limit as both its soft and its hard value (so the program cannot raise it)."""
+    setrlimit = resource.setrlimit
+    for which, value in limits:
+        setrlimit(which, (value, value))
