@@ -1,0 +1,181 @@
+"""``arcforge generate`` and ``arcforge verify`` end to end against a scripted OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generation_replies import (
+    CORRECT,
+    ERROR_400,
+    OTHER_TASKS,
+    TILE_TASK,
+    responder_for,
+    standard_answers,
+    training,
+)
+
+from arcforge.cli import main
+from arcforge.testing import ScriptedServer
+
+IDS = [TILE_TASK, *OTHER_TASKS]
+
+
+def _records(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "records.jsonl").read_text().splitlines()]
+
+
+def _generate(server: ScriptedServer, out: Path, *extra: str) -> int:
+    return main([
+        "generate", "code", "--model", "openai:any", "--base-url", server.base_url, "--dataset",
+        "arc-agi-2/training", "--task-ids", json.dumps(IDS), "--out", str(out), "--no-cache", *extra,
+    ])
+
+
+def test_generate_code_then_verify_marks_only_the_correct_solver(tmp_path: Path, capsys) -> None:
+    tasks = [training().get(task_id) for task_id in IDS]
+    marker = Path("/tmp/arcforge-hostile-was-here")
+    marker.unlink(missing_ok=True)
+    run = tmp_path / "run"
+    with ScriptedServer(responder=responder_for(tasks, standard_answers())) as server:
+        assert _generate(server, run, "--samples", "2", "--concurrency", "3") == 0
+        assert server.max_in_flight <= 3
+        assert len(server.requests) == 8
+    printed = capsys.readouterr().out
+    assert "8 record(s) written" in printed and f"arcforge verify {run}" in printed
+
+    records = {r["key"]: r for r in _records(run)}
+    assert sorted(records) == sorted(f"{t}:v0:s{k}" for t in IDS for k in range(2))
+    correct = records[f"{TILE_TASK}:v0:s0"]
+    assert correct["status"] == "ok" and correct["python_code"].startswith("def solve(grid):")
+    assert correct["reasoning"] == correct["explanation"] and "mirrored" in correct["explanation"]
+    assert correct["task_data"] == training().get(TILE_TASK).to_dict()
+    assert correct["prompt_messages"][-1]["role"] == "user" and correct["model"] == "openai:any"
+    assert correct["usage"]["prompt_tokens"] == 1000 and correct["cost_usd"] == 0.01
+    garbage = records[f"{OTHER_TASKS[2]}:v0:s1"]
+    assert garbage["status"] == "parse_failure" and garbage["parse_error"]["kind"] == "no_code"
+    assert garbage["python_code"] is None
+
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["command"] == "generate code" and manifest["status"] == "completed"
+    config = manifest["config"]
+    assert config["dataset"] == "arc-agi-2/training" and len(config["dataset_hash"]) == 64
+    assert config["task_selection"] == [f"{t}:v0" for t in IDS]
+    assert config["template"] == "code-v1" and len(config["template_hash"]) == 64
+    assert config["encoding"] == "json-rows@1" and config["samples"] == 2
+    assert manifest["counts"]["by_status"] == {"ok": 6, "parse_failure": 2}
+    assert manifest["cost_usd"] == 0.08 and manifest["tokens"]["prompt_tokens"] == 8000
+    assert manifest["arcforge_version"] and manifest["started_at"] and manifest["ended_at"]
+
+    assert main(["verify", str(run), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["samples"] == 8 and summary["verified"] == 2
+    assert summary["by_outcome"] == {"verified": 2, "wrong_output": 2, "timeout": 2, "parse_failure": 2}
+    assert summary["failures"] == {"wrong_output": 2, "timeout": 2, "parse_failure": 2}
+    assert summary["tasks"] == 4 and summary["tasks_verified"] == 1
+    assert not marker.exists(), "a hostile program reached the host's /tmp"
+
+    entries = {e["key"]: e for e in map(json.loads, (run / "verification.jsonl").read_text().splitlines())}
+    good = entries[f"{TILE_TASK}:v0:s0"]
+    assert good["verified"] and [p["split"] for p in good["pairs"]] == ["train", "train", "test"]
+    assert all(p["status"] == "passed" for p in good["pairs"])
+    wrong = entries[f"{OTHER_TASKS[0]}:v0:s0"]
+    assert not wrong["verified"] and wrong["pairs"][0]["status"] == "failed" and wrong["pairs"][0]["output"]
+    assert entries[f"{OTHER_TASKS[1]}:v0:s0"]["pairs"][0]["status"] == "timeout"
+
+    assert main(["verify", str(run)]) == 0
+    table = capsys.readouterr().out
+    assert "verified: 2 of 8 sample(s); 1 of 4 task(s)" in table and "timeout" in table
+
+
+def test_model_errors_are_recorded_and_resume_asks_nothing_twice(tmp_path: Path, capsys) -> None:
+    tasks = [training().get(task_id) for task_id in IDS]
+    answers = {TILE_TASK: CORRECT, OTHER_TASKS[0]: ERROR_400, OTHER_TASKS[1]: CORRECT, OTHER_TASKS[2]: CORRECT}
+    run = tmp_path / "run"
+    with ScriptedServer(responder=responder_for(tasks, answers)) as server:
+        assert _generate(server, run, "--json") == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["by_status"] == {"ok": 3, "error": 1} and result["written"] == 4
+        error_record = next(r for r in _records(run) if r["task_id"] == OTHER_TASKS[0])
+        assert error_record["status"] == "error" and "400" in error_record["error"]
+        asked = len(server.requests)
+        # --resume alone takes the run's options from its manifest; nothing is asked again
+        assert main(["generate", "code", "--resume", str(run), "--no-cache", "--json"]) == 0
+        again = json.loads(capsys.readouterr().out)
+        assert again["skipped"] == 4 and again["written"] == 0 and len(server.requests) == asked
+    assert len(_records(run)) == 4
+
+
+def test_resume_with_a_different_command_is_refused(tmp_path: Path, capsys) -> None:
+    tasks = [training().get(task_id) for task_id in IDS]
+    run = tmp_path / "run"
+    with ScriptedServer(responder=responder_for(tasks, standard_answers())) as server:
+        assert _generate(server, run, "--max-tasks", "1") == 0
+        capsys.readouterr()
+        code = main(["generate", "code", "--resume", str(run), "--model", "openai:other", "--base-url",
+                     server.base_url])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "the command differs from the run" in err and "openai:other" in err
+    assert main(["generate", "reasoning", "--resume", str(run), "--model", "x"]) == 1
+    assert "is a `generate code` run" in capsys.readouterr().err
+    assert main(["generate", "code", "--resume", str(tmp_path / "nowhere")]) == 1
+    assert "not a run directory" in capsys.readouterr().err
+
+
+def test_generate_reasoning_records_the_explanation(tmp_path: Path, capsys) -> None:
+    tasks = [training().get(TILE_TASK)]
+    run = tmp_path / "run"
+    text = "The 2x2 input is tiled 3x3; the middle band of tiles is mirrored.\n\nRule: tile and mirror."
+    with ScriptedServer(responder=responder_for(tasks, {TILE_TASK: text})) as server:
+        assert main(["generate", "reasoning", "--model", "openai:any", "--base-url", server.base_url,
+                     "--dataset", "arc-agi-2/training", "--task_ids", json.dumps([TILE_TASK]),
+                     "--out", str(run), "--no-cache"]) == 0
+        prompt = server.requests[0].json["messages"][-1]["content"]
+    assert "Test 1" not in prompt and "Example 2" in prompt
+    (record,) = _records(run)
+    assert record["kind"] == "reasoning" and record["reasoning"] == text and record["python_code"] is None
+    assert main(["verify", str(run)]) == 1
+    assert "reasoning run" in capsys.readouterr().err
+
+
+def test_usage_mistakes_exit_2(tmp_path: Path, capsys) -> None:
+    base = ["generate", "code", "--model", "openai:any", "--base-url", "http://127.0.0.1:9/v1"]
+    for extra, message in (
+        (["--samples", "0"], "must be at least 1"),
+        (["--max-cost", "-1"], "must be above 0"),
+        (["--encoding", "hex"], "unknown grid encoding"),
+        (["--task-ids", "nope-not-a-task", "--dataset", "arc-agi-2/training"], "not in dataset"),
+    ):
+        try:
+            code = main([*base, *extra, "--out", str(tmp_path / "run")])
+        except SystemExit as exc:  # argparse's own usage errors
+            code = exc.code
+        assert code == 2, extra
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_max_cost_stops_the_run_and_resume_continues(tmp_path: Path, capsys) -> None:
+    tasks = [training().get(task_id) for task_id in IDS]
+    answers = dict.fromkeys(IDS, CORRECT)  # each reply costs 0.01
+    run = tmp_path / "run"
+    with ScriptedServer(responder=responder_for(tasks, answers)) as server:
+        assert _generate(server, run, "--concurrency", "1", "--max-cost", "0.02") == 0
+        out = capsys.readouterr().out
+        assert "stopped at --max-cost" in out and len(_records(run)) == 2
+        assert json.loads((run / "manifest.json").read_text())["status"] == "stopped_max_cost"
+        assert main(["generate", "code", "--resume", str(run), "--no-cache", "--max-cost", "1"]) == 0
+    assert sorted(r["task_id"] for r in _records(run)) == sorted(IDS)
+    assert json.loads((run / "manifest.json").read_text())["status"] == "completed"
+
+
+def test_main_job_picks_the_tasks_with_the_shortest_prompts() -> None:
+    from arcforge.pipelines.main_job import shortest_prompt_tasks
+    from arcforge.prompts import build_messages
+
+    tasks = list(training().tasks[:40])
+    chosen = shortest_prompt_tasks(tasks, 3)
+    size = {t.id: sum(len(m["content"]) for m in build_messages("code", t)) for t in tasks}
+    assert len(chosen) == 3
+    assert max(size[t.id] for t in chosen) <= min(size[t.id] for t in tasks if t not in chosen)
