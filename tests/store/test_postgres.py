@@ -1,0 +1,121 @@
+"""The same store on PostgreSQL, when this machine has its server binaries and psycopg.
+
+A throw-away cluster is made with ``initdb`` in a temporary folder and reached over a Unix socket;
+the tests skip with the reason when PostgreSQL or psycopg is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from store_helpers import small_task
+
+from arcforge.store import AttemptLimitReached, Store, open_store
+
+INITDB = shutil.which("initdb") or "/usr/local/bin/initdb"
+PG_CTL = shutil.which("pg_ctl") or "/usr/local/bin/pg_ctl"
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return cmd
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        pytest.skip("running as root without runuser: initdb refuses to run as root")
+    return [runuser, "-u", "postgres", "--", *cmd]
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    if not (os.path.exists(INITDB) and os.path.exists(PG_CTL)):
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    if importlib.util.find_spec("psycopg") is None:
+        pytest.skip("psycopg is not installed (pip install -e '.[postgres]')")
+    folder = Path(tempfile.mkdtemp(prefix="arcforge-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+    data = folder / "data"
+    try:
+        subprocess.run(
+            _as_postgres([INITDB, "-D", str(data), "-A", "trust", "-U", "postgres"]),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        options = f"-p 55433 -k {folder} -c listen_addresses='' -c fsync=off"
+        subprocess.run(
+            _as_postgres([PG_CTL, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, KeyError, LookupError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"could not start a PostgreSQL cluster: {exc}")
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={folder}&port=55433"
+    finally:
+        subprocess.run(
+            _as_postgres([PG_CTL, "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture()
+def pg_store(pg_url: str) -> Iterator[Store]:
+    with open_store(pg_url) as store:
+        yield store
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def test_round_trip_on_postgres(pg_store: Store) -> None:
+    small = Path(__file__).parent / "fixtures" / "traces_store_small.json"
+    assert pg_store.import_traces_store(small).added == 4
+    assert pg_store.export_traces_store() == json.loads(small.read_text())
+    assert pg_store.info().dialect == "postgresql"
+
+
+def test_concurrent_votes_on_one_trace_all_count(pg_store: Store) -> None:
+    voters = [pg_store.create_user(f"v{i}", "voter-password") for i in range(12)]
+    trace = pg_store.add_trace("t1", "popular", author="someone", author_kind="human")
+
+    def vote(user):  # type: ignore[no-untyped-def]
+        for value in (1, -1, 1):
+            pg_store.vote(trace.id, user=user, value=value)
+
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(vote, voters))
+    after = pg_store.get_trace(trace.id)
+    assert (after.score, after.up) == (12, 12)
+
+
+def test_concurrent_attempts_respect_the_limit(pg_store: Store) -> None:
+    user = pg_store.create_user("solver", "solver-password")
+    task = small_task()
+
+    def submit(_: int) -> bool:
+        try:
+            pg_store.submit_attempt(task, test_index=0, grid=[[0]], user=user)
+            return True
+        except AttemptLimitReached:
+            return False
+
+    with ThreadPoolExecutor(8) as pool:
+        accepted = sum(pool.map(submit, range(8)))
+    assert accepted == 2 and pg_store.count_attempts("t1", 0, 0, user=user) == 2
