@@ -1,0 +1,158 @@
+"""``arcforge benchmark code|direct``: benchmark a model on ARC tasks, scored by the ARC Prize rule."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+# options that define a run (kept in the manifest; taken from it on --resume when not given again)
+_RUN_OPTIONS = (
+    "dataset", "task_ids", "max_tasks", "task_slice", "version",
+    "model", "base_url", "temperature", "max_tokens", "reasoning_effort",
+    "samples", "encoding", "template",
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from arcforge.cli._model_options import add_model_options
+    from arcforge.cli._task_options import add_json_option, add_task_options
+    from arcforge.cli.generate import add_run_options
+
+    parser = subparsers.add_parser(
+        "benchmark",
+        help="benchmark a model on ARC tasks (code or direct mode), scored by the ARC Prize rule",
+        description=(
+            "Benchmark a model. Writes a run directory (records.jsonl, manifest.json), submission.json in "
+            "the ARC Prize / Kaggle format and score.json; `arcforge report RUN_DIR` makes the report. "
+            "--resume RUN_DIR alone continues a stopped run with the options it was started with."
+        ),
+    )
+    modes = parser.add_subparsers(dest="mode", metavar="MODE", required=True)
+    code = modes.add_parser(
+        "code",
+        help="K programs per task run in the sandbox; 2 attempts per test input chosen blind to the answers",
+        description=(
+            "Ask for K programs per task, run each in the sandbox on the train and test inputs, and submit "
+            "for each test input at most 2 outputs ranked by train accuracy, then by how many programs "
+            "agree. The oracle (any of the K right) is reported too, as an upper bound."
+        ),
+    )
+    code.add_argument("--samples", "--best_of", "--best-of", dest="samples", type=_positive, default=4,
+                      metavar="K", help="programs per task (default 4; --best_of is the original spelling)")
+    direct = modes.add_parser(
+        "direct",
+        help="the model writes the output grid of every test input; 2 attempts each",
+        description=(
+            "Ask the model for the output grid of every test input. Each attempt is an independent sample "
+            "(one model call per task and attempt); attempt 2 is the first grid differing from attempt 1. "
+            "Replies that cannot be parsed are counted apart from wrong answers."
+        ),
+    )
+    direct.add_argument("--attempts", dest="samples", type=_attempts, default=2, metavar="N",
+                        help="attempts (samples) per task, 1 or 2 (default 2)")
+    for sub in (code, direct):
+        add_task_options(sub)
+        add_model_options(sub)
+        sub.add_argument("--encoding", default="json-rows", metavar="NAME",
+                         help="grid encoding in prompts: json-rows (default), digits, spaced, color-names")
+        sub.add_argument("--template", metavar="NAME", help="prompt template (default: the mode's latest)")
+        add_run_options(sub)
+        add_json_option(sub)
+        sub.set_defaults(handler=run_benchmark_command,
+                         option_defaults={dest: sub.get_default(dest) for dest in _RUN_OPTIONS})
+
+
+def run_benchmark_command(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from arcforge.cli._task_options import tasks_from_args
+    from arcforge.cli.generate import command_line, fill_from_manifest, run_options
+    from arcforge.errors import UsageError
+    from arcforge.pipelines.benchmark import BenchmarkOptions, run_benchmark
+    from arcforge.settings import load_settings
+
+    if args.resume:
+        fill_from_manifest(args, args.resume)
+    if not args.model:
+        raise UsageError("no model given: pass --model ID (see `arcforge models list`)")
+    dataset, tasks = tasks_from_args(args)
+    options = BenchmarkOptions(
+        mode=args.mode,
+        model=args.model,
+        samples=args.samples,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        reasoning_effort=args.reasoning_effort,
+        base_url=args.base_url,
+        use_cache=not args.no_cache,
+        encoding=args.encoding,
+        template=args.template,
+        concurrency=args.concurrency,
+        max_cost=args.max_cost,
+        out=Path(args.out) if args.out else None,
+        resume=Path(args.resume) if args.resume else None,
+        dataset_spec=args.dataset,
+        progress=False if args.json else args.progress,
+    )
+    extra = {"options": run_options(args), "argv": command_line(f"benchmark {args.mode}", args)}
+    outcome = asyncio.run(
+        run_benchmark(options, settings=load_settings(), dataset=dataset, tasks=tasks, manifest_extra=extra)
+    )
+    if args.json:
+        print(json.dumps({"run_dir": str(outcome.run_dir), "submission": str(outcome.submission),
+                          **outcome.score}, indent=2))
+    else:
+        print(format_outcome(outcome.score, run_dir=outcome.run_dir, task_count=len(tasks)))
+    return 130 if outcome.stopped == "interrupted" else 0
+
+
+def format_outcome(score: dict[str, Any], *, run_dir: Path, task_count: int) -> str:
+    """The lines a person reads after a benchmark."""
+    low, high = score["score_ci95"]
+    low_o, high_o = score["score_per_output_ci95"]
+    tokens = score["tokens"]
+    cost = score["cost_usd"]
+    lines = [
+        f"benchmark {score['mode']}: {score['model']} on {task_count} task(s) of {score['dataset']}, "
+        f"{score['samples_per_task']} sample(s) per task",
+        f"score (per task, official):  {score['score']:.4f} = {score['tasks_solved']:.4g}/{score['tasks']}"
+        f"   95% CI [{low:.3f}, {high:.3f}]",
+        f"score (per output, Kaggle):  {score['score_per_output']:.4f} = {score['outputs_solved']}/{score['outputs']}"
+        f"   95% CI [{low_o:.3f}, {high_o:.3f}]",
+    ]
+    if score.get("oracle"):
+        oracle = score["oracle"]
+        lines.append(f"oracle pass@{oracle['k']} (any of the {oracle['k']} programs right; an upper bound, "
+                     f"not a score): {oracle['score']:.4f}")
+    lines += [
+        f"samples: {score['samples']}; parse failures: {score['parse_failures']} "
+        f"({score['parse_failure_rate']:.0%}); errors: {score['errors']}",
+        f"cost: ${cost:.4f} (${cost / max(task_count, 1):.4f} per task); tokens: "
+        f"{tokens['prompt_tokens']:,} in / {tokens['completion_tokens']:,} out",
+    ]
+    if not score.get("complete", True):
+        lines.append(f"run stopped ({score.get('stopped')}): scored on what was done so far; continue with "
+                     f"`arcforge benchmark {score['mode']} --resume {run_dir}`")
+    lines += [f"run directory: {run_dir}", f"submission: {run_dir / 'submission.json'}",
+              f"report: arcforge report {run_dir}"]
+    return "\n".join(lines)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def _attempts(text: str) -> int:
+    value = _positive(text)
+    if value > 2:
+        raise argparse.ArgumentTypeError(f"{text}: the ARC Prize rule allows at most 2 attempts")
+    return value

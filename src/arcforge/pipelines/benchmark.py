@@ -1,0 +1,243 @@
+"""Benchmarking a model on ARC tasks, in code mode or direct mode, scored by the ARC Prize rule.
+
+**Direct mode** asks the model for the output grid of every test input (the direct agent). Each task
+gets ``attempts`` independent samples (two by default, one model call each, with ``sample_index`` 0
+and 1 so a cache keeps them apart); a test input's attempt 1 is sample 0's grid and attempt 2 is the
+first *different* grid of the later samples. A reply that cannot be parsed is recorded with status
+``parse_failure`` and counted apart from a wrong answer.
+
+**Code mode** asks the code agent for ``samples`` (K) programs per task; each program is run in the
+sandbox on the train inputs (checked against the train outputs) and on the test inputs (predictions
+only), inside the same work item, so a resumed run never re-runs a finished program. At most two
+attempts per test input are then chosen without looking at the answers
+(:mod:`arcforge.pipelines.selection`). The oracle (any of the K programs right) is reported beside the
+score and labelled as an upper bound.
+
+Both modes run on the run engine (:mod:`arcforge.engine`): one work item per (task, sample), bounded
+concurrency (the model client keeps each model's own limits), ``records.jsonl`` appended as items
+finish, ``--resume``, ``--max-cost``, SIGINT safety. Workers only ever see
+``task.without_test_outputs()``. When the items are done (or the run stopped), ``submission.json``
+(Kaggle format) and ``score.json`` are written from the records (:mod:`arcforge.pipelines.benchmark_results`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from arcforge.errors import UsageError
+from arcforge.pipelines.benchmark_results import (
+    TaskSlot,
+    code_entries,
+    direct_entries,
+    oracle_summary,
+    score_document,
+)
+from arcforge.pipelines.scorecard import score_entries
+from arcforge.pipelines.submission import write_submission
+
+if TYPE_CHECKING:
+    from arcforge.datasets import Dataset
+    from arcforge.engine import RunDirectory, RunSummary
+    from arcforge.settings import Settings
+    from arcforge.task.model import Task
+
+__all__ = ["BenchmarkOptions", "BenchmarkOutcome", "finish_benchmark", "run_benchmark", "run_main_benchmark"]
+
+MODES = ("code", "direct")
+
+
+@dataclass(frozen=True)
+class BenchmarkOptions:
+    """What a benchmark run is; everything but ``out``, ``resume``, ``concurrency`` and ``max_cost`` is
+    its identity (``--resume`` refuses a command that differs)."""
+
+    mode: str
+    model: str
+    samples: int = 2
+    temperature: float | None = None
+    max_tokens: int | None = None
+    reasoning_effort: str | None = None
+    base_url: str | None = None
+    encoding: str | None = None
+    template: str | None = None
+    use_cache: bool = True
+    concurrency: int = 4
+    max_cost: float | None = None
+    out: Path | None = None
+    resume: Path | None = None
+    dataset_spec: str | None = None
+    progress: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise UsageError(f"benchmark mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.samples < 1:
+            raise UsageError(f"--samples must be at least 1 (got {self.samples})")
+        if self.mode == "direct" and self.samples > 2:
+            raise UsageError(f"--attempts is at most 2 (the ARC Prize rule allows two), got {self.samples}")
+
+
+@dataclass(frozen=True)
+class BenchmarkOutcome:
+    """Where a finished (or stopped) benchmark left its files, and its score document."""
+
+    run_dir: Path
+    submission: Path
+    score_file: Path
+    score: dict[str, Any]
+    stopped: str | None
+
+    @property
+    def complete(self) -> bool:
+        return self.stopped is None
+
+
+def run_config(options: BenchmarkOptions, dataset: Dataset, tasks: Sequence[Task], template: Any) -> dict[str, Any]:
+    """The run's identity, stored in the manifest and compared by ``--resume``."""
+    from arcforge.task.encoding import DEFAULT_ENCODING, get_encoding
+
+    return {
+        "kind": options.mode,
+        "benchmark": True,
+        "dataset": dataset.name,
+        "dataset_hash": dataset.content_hash,
+        "task_selection": [f"{t.id}:v{t.version}" for t in tasks],
+        "model": options.model,
+        "base_url": options.base_url,
+        "params": {"temperature": options.temperature, "max_tokens": options.max_tokens,
+                   "reasoning_effort": options.reasoning_effort},
+        "template": template.name,
+        "template_hash": template.sha256,
+        "encoding": get_encoding(options.encoding or DEFAULT_ENCODING).label,
+        "samples": options.samples,
+    }
+
+
+async def run_benchmark(
+    options: BenchmarkOptions,
+    *,
+    settings: Settings,
+    dataset: Dataset,
+    tasks: Sequence[Task],
+    manifest_extra: Mapping[str, Any] | None = None,
+) -> BenchmarkOutcome:
+    """Run (or resume) a benchmark of ``tasks`` and write ``submission.json`` and ``score.json``."""
+    from arcforge.engine import RunDirectory, WorkItem, default_run_path, run_tasks
+    from arcforge.models import open_client
+    from arcforge.pipelines.benchmark_workers import make_worker
+    from arcforge.prompts import load_template
+
+    if not tasks:
+        raise UsageError("the task selection is empty: nothing to benchmark (check --task-ids / --max-tasks)")
+    template = load_template(options.template or options.mode)
+    if template.agent != options.mode:
+        raise UsageError(f"prompt template {template.name} is for the {template.agent} agent, not {options.mode}")
+    config = run_config(options, dataset, tasks, template)
+    command = f"benchmark {options.mode}"
+    items = [
+        WorkItem(f"{task.id}:v{task.version}:s{sample}", (task.without_test_outputs(), sample))
+        for task in tasks
+        for sample in range(options.samples)
+    ]
+    # the client first: a missing API key or an unknown model fails before a run directory is made
+    client_context = open_client(options.model, settings=settings, base_url=options.base_url,
+                                 use_cache=options.use_cache)
+    async with client_context as client, make_worker(options, client=client, template=template) as worker:
+        run = RunDirectory.start(
+            out=options.out, resume=options.resume, command=command, config=config,
+            default_path=default_run_path(f"benchmark-{options.mode}", options.model, root=settings.runs_dir),
+            dataset_spec=options.dataset_spec or dataset.name, **dict(manifest_extra or {}),
+        )
+        summary = await run_tasks(run, items, worker, concurrency=options.concurrency,
+                                  max_cost_usd=options.max_cost, progress=options.progress, description=command)
+    return finish_benchmark(run, tasks, options=options, dataset=dataset, summary=summary)
+
+
+def finish_benchmark(
+    run: RunDirectory,
+    tasks: Sequence[Task],
+    *,
+    options: BenchmarkOptions,
+    dataset: Dataset,
+    summary: RunSummary | None = None,
+) -> BenchmarkOutcome:
+    """Build ``submission.json`` from the run's records (blind to test outputs), then score it."""
+    from arcforge.engine import write_json_atomic
+
+    records = run.records()
+    slots = [TaskSlot.of(task) for task in tasks]
+    build = code_entries if options.mode == "code" else direct_entries
+    entries = build(records, slots)
+    submission_path = run.path / "submission.json"
+    write_submission(submission_path, entries)
+    card = score_entries(entries, tasks, source=str(submission_path))
+    oracle = oracle_summary(records, tasks, k=options.samples) if options.mode == "code" else None
+    stopped = summary.stopped if summary is not None else None
+    header = {
+        "run_id": run.run_id,
+        "mode": options.mode,
+        "model": options.model,
+        "dataset": dataset.name,
+        "dataset_spec": _portable_spec(options.dataset_spec or dataset.name),
+        "dataset_hash": dataset.content_hash,
+        "samples_per_task": options.samples,
+        "complete": stopped is None,
+        "stopped": stopped,
+        "rule": "ARC Prize: a test output is solved when either of its (at most 2) attempts matches exactly",
+    }
+    document = score_document(card, records, header=header, oracle=oracle)
+    score_path = run.path / "score.json"
+    write_json_atomic(score_path, document)
+    run.write_manifest(score={"score": document["score"], "score_per_output": document["score_per_output"],
+                              "complete": stopped is None})
+    return BenchmarkOutcome(run.path, submission_path, score_path, document, stopped)
+
+
+def _portable_spec(spec: str) -> str:
+    """A dataset spec a report can load from any folder: catalog names as they are, paths made absolute."""
+    from arcforge.datasets.catalog import resolve_name
+
+    if resolve_name(spec) is None and Path(spec).exists():
+        return str(Path(spec).resolve())
+    return spec
+
+
+def smallest_tasks(tasks: Sequence[Task], count: int) -> list[Task]:
+    """The ``count`` tasks with the fewest cells (shortest prompts), in id order: quick for a small model."""
+
+    def cells(task: Task) -> int:
+        grids = [p.input for p in (*task.train, *task.test)] + [p.output for p in task.train if p.output]
+        return sum(grid.height * grid.width for grid in grids)
+
+    chosen = sorted(tasks, key=lambda task: (cells(task), task.id))[:count]
+    return sorted(chosen, key=lambda task: task.id)
+
+
+def run_main_benchmark(settings: Settings, *, out: Path | None = None, task_count: int = 3,
+                       max_tokens: int = 96) -> Path:
+    """``make run``'s benchmark: ``local`` on the ``task_count`` smallest ARC-AGI-2 evaluation tasks, direct
+    mode, small ``max_tokens`` so it ends in minutes on two cores; writes the report, prints and
+    returns the path of ``report.html``. (The bundled model is tiny and scores 0: this proves the
+    pipeline, not the model.)"""
+    import asyncio
+
+    from arcforge.datasets import DEFAULT_DATASET, load_dataset
+    from arcforge.engine import default_run_path
+    from arcforge.pipelines.report import write_report
+
+    dataset = load_dataset(DEFAULT_DATASET)
+    tasks = smallest_tasks(dataset.tasks, task_count)
+    options = BenchmarkOptions(
+        mode="direct", model="local", samples=2, temperature=0.7, max_tokens=max_tokens, concurrency=1,
+        out=out or default_run_path("benchmark-direct", "local", root=settings.runs_dir),
+        dataset_spec=DEFAULT_DATASET,
+    )
+    outcome = asyncio.run(run_benchmark(options, settings=settings, dataset=dataset, tasks=tasks))
+    files = write_report([outcome.run_dir])
+    print(f"benchmark of local on {len(tasks)} {dataset.name} tasks (direct mode): "
+          f"score {outcome.score['score']:.3f}, {outcome.score['parse_failures']} parse failure(s)")
+    print(f"report: {files.html}")
+    return files.html
