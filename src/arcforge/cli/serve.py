@@ -1,0 +1,136 @@
+"""``arcforge serve``: the web app (testing page, traces, votes, variations) under uvicorn.
+
+One process by default; ``--workers N`` starts N uvicorn worker processes behind the same store
+(SQLite in WAL mode with immediate write transactions, or PostgreSQL), which loses no write. Before
+any worker starts, the main process checks the port, opens (and migrates) the store, loads the
+dataset and makes the secret key, so a mistake is one clear line rather than N tracebacks. The main
+process also makes automatic backups of a SQLite store (``--backup-hours``, pruned to ``--keep-backups``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import socket
+import sys
+
+from arcforge.cli._store_options import add_db_option
+from arcforge.errors import UsageError
+
+# People solve and explain *training* tasks: traces written on evaluation tasks would leak into the
+# benchmark that measures models on them.
+DEFAULT_DATASET = "arc-agi-2/training"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("serve", help="serve the testing page and its API (FastAPI + uvicorn)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    add_db_option(p)
+    p.add_argument(
+        "--dataset",
+        default=DEFAULT_DATASET,
+        help=f"tasks to serve: a dataset name or path (default {DEFAULT_DATASET}); 'none' serves the store's tasks only",
+    )
+    p.add_argument("--workers", type=int, default=1, help="worker processes sharing the store (default 1)")
+    p.add_argument(
+        "--backup-hours", type=float, default=24.0, help="back up a SQLite store every H hours (0: never)"
+    )
+    p.add_argument(
+        "--keep-backups", type=int, default=10, help="backups kept in ARCFORGE_HOME/backups (default 10)"
+    )
+    p.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        help="mark cookies Secure (when served over HTTPS behind a proxy)",
+    )
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(handler=run_serve)
+
+
+def _check_port(host: str, port: int) -> None:
+    if not 0 < port < 65536:
+        raise UsageError(f"--port {port} is not a port number (1-65535)")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(
+                    f"port {port} on {host} is in use: stop the other server or pick --port"
+                ) from None
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from arcforge.settings import load_settings
+    from arcforge.store import open_store
+    from arcforge.web.app import app_from_environment, create_app
+    from arcforge.web.backups import BackupScheduler
+    from arcforge.web.config import load_secret_key
+
+    if args.workers < 1:
+        raise UsageError("--workers must be 1 or more")
+    if args.keep_backups < 1:
+        raise UsageError("--keep-backups must be 1 or more")
+    _check_port(args.host, args.port)
+    environ = dict(os.environ)
+    if args.db:
+        environ["ARCFORGE_DB"] = args.db
+    if args.secure_cookies:
+        environ["ARCFORGE_WEB_SECURE_COOKIES"] = "1"
+        os.environ["ARCFORGE_WEB_SECURE_COOKIES"] = "1"  # for --workers: each worker reads the environment
+    settings = load_settings(environ)
+    spec = "" if args.dataset.lower() in {"", "none"} else args.dataset
+    dataset = None
+    if spec:
+        from arcforge.datasets import load_dataset
+
+        dataset = load_dataset(spec)
+    store = open_store(settings.db_url)  # creates or migrates once, before any worker
+    load_secret_key(settings)
+    backups = None
+    if args.backup_hours > 0 and store.database.is_sqlite and ":memory:" not in settings.db_url:
+        backups = BackupScheduler(
+            store,
+            settings.home / "backups",
+            interval_s=args.backup_hours * 3600,
+            keep=args.keep_backups,
+            on_error=lambda exc: print(f"arcforge: backup failed: {exc}", file=sys.stderr),
+        ).start()
+    shown = f"http://{args.host}:{args.port}/"
+    print(
+        f"arcforge: serving {spec or 'the store'} at {shown} (store {settings.db_url}, {args.workers} worker(s))",
+        file=sys.stderr,
+    )
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "timeout_graceful_shutdown": 3,
+        "proxy_headers": False,
+        "server_header": False,
+    }
+    try:
+        if args.workers == 1:
+            uvicorn.run(create_app(settings, store=store, dataset=dataset), **options)
+        else:
+            # Each worker builds its own app from the environment (fork-safe: nothing shared).
+            os.environ["ARCFORGE_DB"] = settings.db_url
+            os.environ["ARCFORGE_SERVE_DATASET"] = spec
+            uvicorn.run(
+                f"{app_from_environment.__module__}:app_from_environment",
+                factory=True,
+                workers=args.workers,
+                **options,
+            )
+    finally:
+        if backups is not None:
+            backups.stop()
+        store.close()
+    return 0

@@ -1,0 +1,76 @@
+// The account corner of every page: who is logged in, and the log-in / sign-up dialog.
+// `initAccount` resolves to an object whose `user` is kept current; `onChange(user)` runs after each change.
+
+import { el, get, post, toast } from "./api.js";
+
+export async function initAccount({ host, onChange = () => {} }) {
+  const state = { user: null };
+  const dialog = document.getElementById("auth-dialog");
+  const form = document.getElementById("auth-form");
+  const title = document.getElementById("auth-title");
+  const submit = document.getElementById("auth-submit");
+  const error = document.getElementById("auth-error");
+  const password = document.getElementById("auth-password");
+  let mode = "login";
+
+  function open(which) {
+    mode = which;
+    title.textContent = which === "login" ? "Log in" : "Sign up";
+    submit.textContent = which === "login" ? "Log in" : "Create account";
+    password.autocomplete = which === "login" ? "current-password" : "new-password";
+    error.textContent = "";
+    form.reset();
+    dialog.showModal();
+  }
+
+  function render() {
+    if (state.user) {
+      host.replaceChildren(...[
+        el("span", { class: "who", id: "who" }, state.user.name,
+          el("span", { class: `role ${state.user.role}`, text: state.user.role })),
+        state.user.role === "moderator"
+          ? el("a", { class: "export", href: "/api/export", download: "", title: "Download everything as JSON" }, "Export")
+          : null,
+        el("button", { type: "button", id: "logout", onclick: logout }, "Log out"),
+      ].filter(Boolean));
+    } else {
+      host.replaceChildren(
+        el("button", { type: "button", id: "login", onclick: () => open("login") }, "Log in"),
+        el("button", { type: "button", id: "signup", class: "primary", onclick: () => open("signup") }, "Sign up"),
+      );
+    }
+  }
+
+  async function logout() {
+    try {
+      await post("/api/auth/logout");
+    } catch (exc) {
+      toast(exc.message, "error");
+    }
+    state.user = null;
+    render();
+    onChange(state.user);
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { name: document.getElementById("auth-name").value.trim(), password: password.value };
+    try {
+      const data = await post(mode === "login" ? "/api/auth/login" : "/api/auth/signup", body);
+      state.user = data.user;
+      dialog.close();
+      render();
+      toast(mode === "login" ? `Welcome back, ${state.user.name}` : `Account ${state.user.name} created`);
+      onChange(state.user);
+    } catch (exc) {
+      error.textContent = exc.message;
+    }
+  });
+  document.getElementById("auth-cancel").addEventListener("click", () => dialog.close());
+
+  const session = await get("/api/session");
+  state.user = session.user;
+  state.open = open;
+  render();
+  return state;
+}

@@ -1,0 +1,123 @@
+"""The discussion page's code box and "save as trace", over real HTTP with the real sandbox."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_discuss_api import MODEL, SOLVER, TASK, Discuss, send, serve, start
+from web_helpers import ANSWERS
+
+from arcforge.testing import reply
+
+LOOP = "def solve(grid):\n    while True:\n        pass\n"
+
+
+@pytest.fixture
+def discuss(tmp_path: Path) -> Iterator[Discuss]:
+    yield from serve(tmp_path)
+
+
+def run(api, code: str, task: str = TASK) -> dict:
+    response = api.post(f"/api/discuss/tasks/{task}/versions/0/run", {"code": code})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_run_judges_train_pairs_and_holds_back_test_outputs_until_the_attempts_are_done(
+    discuss: Discuss,
+) -> None:
+    api = discuss.client("ann")
+    data = run(api, SOLVER)
+    assert (data["train_passed"], data["train_total"]) == (2, 2)
+    train = [p for p in data["pairs"] if p["split"] == "train"]
+    assert all(p["status"] == "passed" and p["expected"] == p["output"] for p in train)
+    (test,) = [p for p in data["pairs"] if p["split"] == "test"]
+    assert test["status"] == "hidden" and test["expected"] is None  # no verdict, no answer: not an oracle
+    assert test["output"] == ANSWERS[TASK][0]  # the program's own output is shown
+    # two wrong attempts end the input on the testing page; now the run shows the expected output
+    for _ in range(2):
+        wrong = api.post(f"/api/tasks/{TASK}/versions/0/attempts", {"test_index": 0, "grid": [[1]]})
+        assert wrong.status_code == 200 and wrong.json()["correct"] is False
+    (test,) = [p for p in run(api, SOLVER)["pairs"] if p["split"] == "test"]
+    assert test["status"] == "passed" and test["expected"] == ANSWERS[TASK][0]
+    # a wrong program fails the train pairs, with both grids shown
+    wrong = run(api, "def solve(grid):\n    return grid\n")
+    assert wrong["train_passed"] == 0
+    assert all(p["status"] == "failed" and p["expected"] != p["output"] for p in wrong["pairs"][:2])
+
+
+def test_a_program_that_loops_forever_times_out_and_the_server_keeps_serving(discuss: Discuss) -> None:
+    api = discuss.client("ben")
+    run(api, SOLVER)  # the sandbox is warm
+    result: dict = {}
+    worker = threading.Thread(target=lambda: result.update(run(api, LOOP)))
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.3)
+    other = discuss.client()
+    latencies = []
+    while worker.is_alive() and time.monotonic() - started < 30:
+        t0 = time.monotonic()
+        assert other.get("/api/health").status_code == 200
+        assert other.get(f"/api/tasks/{TASK}").status_code == 200
+        latencies.append(time.monotonic() - t0)
+        time.sleep(0.1)
+    worker.join(30)
+    assert latencies and max(latencies) < 1.0  # served while the loop ran
+    assert 1.4 < time.monotonic() - started < 15
+    assert all(p["status"] == "error" and p["kind"] == "timeout" for p in result["pairs"])
+    assert all("time limit" in p["error"] for p in result["pairs"])
+    assert run(api, SOLVER)["train_passed"] == 2  # and the sandbox still works
+
+
+def test_failures_say_what_went_wrong(discuss: Discuss) -> None:
+    api = discuss.client("cat")
+    syntax = run(api, "def solve(grid)\n    return grid\n")["pairs"][0]
+    assert syntax["kind"] == "syntax_error" and syntax["error"].startswith("syntax error")
+    raised = run(api, "def solve(grid):\n    raise ValueError('no idea')\n")["pairs"][0]
+    assert raised["kind"] == "exception" and "no idea" in raised["error"]
+    missing = run(api, "x = 1\n")["pairs"][0]
+    assert missing["kind"] == "no_solver"
+    anonymous = discuss.client()
+    assert anonymous.post(f"/api/discuss/tasks/{TASK}/versions/0/run", {"code": SOLVER}).status_code == 401
+    assert api.post(f"/api/discuss/tasks/{TASK}/versions/0/run", {"code": ""}).status_code == 422
+    assert api.post("/api/discuss/tasks/nope/versions/0/run", {"code": SOLVER}).status_code == 404
+
+
+def test_save_as_trace_marks_it_model_assisted_and_adds_passing_code(discuss: Discuss) -> None:
+    discuss.model.push(reply("Blue cells become red."))
+    api = discuss.client("dot")
+    conversation = start(api)
+    send(api, conversation, "What changes?")
+    saved = api.post(
+        f"/api/discuss/tasks/{TASK}/traces",
+        {"text": "Every blue cell turns red.", "code": SOLVER, "version": 0, "conversation_id": conversation},
+    )
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["code_included"] is True and saved.json()["trace"]["model"] == MODEL
+    traces = api.get(f"/api/tasks/{TASK}/traces").json()["traces"]
+    (trace,) = traces
+    assert trace["assisted"] is True and trace["author"] == "dot" and trace["author_kind"] == "human"
+    assert trace["model"] == MODEL and trace["can_edit"] is True
+    assert (
+        "Every blue cell turns red." in trace["text"]
+        and "```python\ndef solve(grid):\n    return" in trace["text"]
+    )
+    assert "solves all 2 train pairs" in trace["text"]
+    # code that fails a train pair is left out, and the answer says so
+    left_out = api.post(
+        f"/api/discuss/tasks/{TASK}/traces",
+        {"text": "Maybe it mirrors?", "code": "def solve(grid):\n    return grid[::-1]\n"},
+    ).json()
+    assert left_out["code_included"] is False and "solves 0 of 2 train pairs" in left_out["note"]
+    texts = [t["text"] for t in api.get(f"/api/tasks/{TASK}/traces").json()["traces"]]
+    assert "Maybe it mirrors?" in texts and all("grid[::-1]" not in t for t in texts)
+    # an unaided trace from the testing page stays separable
+    api.post(f"/api/tasks/{TASK}/traces", {"text": "My own idea."})
+    kinds = {t["text"]: t["assisted"] for t in api.get(f"/api/tasks/{TASK}/traces").json()["traces"]}
+    assert kinds["My own idea."] is False and kinds["Maybe it mirrors?"] is True
+    assert discuss.client().post(f"/api/discuss/tasks/{TASK}/traces", {"text": "x"}).status_code == 401

@@ -1,0 +1,47 @@
+"""The discussion page with the bundled model (the default of ``settings.discuss_models``): the
+pipeline runs offline end to end. The tiny model is wrong on ARC; only the plumbing is checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_discuss_api import TASK, events_of, serve
+
+from arcforge.models.local import shared_local_servers
+
+pytestmark = [pytest.mark.local_model, pytest.mark.slow]
+
+
+def test_a_reply_from_the_bundled_model_streams_and_is_stored(tmp_path: Path) -> None:
+    environ = {"ARCFORGE_DISCUSS_MODELS": "local", "ARCFORGE_DISCUSS_BASE_URL": "", "HF_HUB_OFFLINE": "1"}
+    site = serve(tmp_path, environ)
+    discuss = next(site)
+    try:
+        api = discuss.client("local-user")
+        config = api.get("/api/discuss/config").json()
+        assert [(m["id"], m["available"]) for m in config["models"]] == [("local", True)]
+        created = api.post(f"/api/discuss/tasks/{TASK}/conversations", {"model": "local"})
+        conversation = created.json()["conversation"]["id"]
+        body = {
+            "content": "Which colours do the outputs use?",
+            "model": "local",
+            "temperature": 0,
+            "max_tokens": 16,
+        }
+        api.http.timeout = 300
+        with api.http.stream(
+            "POST", f"/api/discuss/conversations/{conversation}/messages", json=body, headers=api._headers()
+        ) as response:
+            assert response.status_code == 200
+            events = list(events_of(response))
+        assert events[0][0] == "start" and events[-1][0] == "done", events[-1]
+        assert any(name == "delta" for name, _ in events)
+        done = events[-1][1]["message"]
+        assert done["content"].strip() and done["model"] == "local" and done["cost_usd"] == 0.0
+        stored = api.get(f"/api/discuss/conversations/{conversation}").json()["messages"]
+        assert [m["role"] for m in stored] == ["user", "assistant"]
+        assert discuss.model.chat_requests == []  # the scripted server was not involved
+    finally:
+        shared_local_servers().stop_all()
+        site.close()
