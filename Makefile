@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,dev]'
+	$(BIN)/pip install --quiet -e '.[local,postgres,dev]'
 	touch $(STAMP)
 
 browser:
@@ -24,7 +24,7 @@ browser:
 	fi
 
 run: install
-	$(BIN)/arcforge run-main
+	$(BIN)/python -m arcforge.pipelines.main_job
 
 test: install browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
