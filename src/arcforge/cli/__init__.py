@@ -30,7 +30,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="arcforge", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(
+        prog="arcforge",
+        description="ARC-AGI research: datasets, model access, a sandbox, synthetic data, benchmarks, a web app.",
+    )
     parser.add_argument("--version", action="version", version=f"arcforge {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
