@@ -65,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     plain, ours = statistics.median(plain_times), statistics.median(ours_times)
     ratio = ours / plain
-    print(f"tasks            {ours_count} (ARC-AGI-2 training + evaluation, {path.stat().st_size / 1e6:.1f} MB)")
+    print(
+        f"tasks            {ours_count} (ARC-AGI-2 training + evaluation, {path.stat().st_size / 1e6:.1f} MB)"
+    )
     print(f"plain json.load  {plain * 1000:7.1f} ms  (median of {len(plain_times)})")
     print(f"arcforge         {ours * 1000:7.1f} ms  (median of {len(ours_times)}; validated, hashed)")
     print(f"ratio            {ratio:7.2f}x  (aim: under {AIM_SECONDS} s and within {AIM_RATIO:g}x)")

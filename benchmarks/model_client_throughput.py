@@ -91,7 +91,11 @@ async def plain_round(base_url: str, total: int, *, pools: int) -> Measure:
 async def client_round(base_url: str, total: int, *, settings, use_cache: bool, offset: int) -> Measure:
     options = ClientOptions(max_concurrency=CONCURRENCY)
     async with open_client(
-        "openai:bench", settings=settings, base_url=base_url, use_cache=use_cache, options=options,
+        "openai:bench",
+        settings=settings,
+        base_url=base_url,
+        use_cache=use_cache,
+        options=options,
         limits=LimitRegistry(),
     ) as client:
 
@@ -106,17 +110,22 @@ async def run(base_url: str, total: int, rounds: int, single_total: int) -> dict
     home = Path(tempfile.mkdtemp(prefix="arcforge-bench-"))
     settings = load_settings({"ARCFORGE_HOME": str(home)}, dotenv_path=None)
     rates: dict[str, list[Measure]] = {
-        "httpx, one pool": [], f"httpx, pools of {PER_SHARD}": [], "client, cache": [], "client, no cache": []
+        "httpx, one pool": [],
+        f"httpx, pools of {PER_SHARD}": [],
+        "client, cache": [],
+        "client, no cache": [],
     }
     await plain_round(base_url, min(total, 1000), pools=POOLS)  # warm up both sides
     for round_index in range(rounds):
         rates["httpx, one pool"].append(await plain_round(base_url, single_total, pools=1))
         rates[f"httpx, pools of {PER_SHARD}"].append(await plain_round(base_url, total, pools=POOLS))
         offset = (round_index + 1) * 10 * total
-        rates["client, cache"].append(await client_round(base_url, total, settings=settings, use_cache=True,
-                                                         offset=offset))
-        rates["client, no cache"].append(await client_round(base_url, total, settings=settings, use_cache=False,
-                                                            offset=offset + total))
+        rates["client, cache"].append(
+            await client_round(base_url, total, settings=settings, use_cache=True, offset=offset)
+        )
+        rates["client, no cache"].append(
+            await client_round(base_url, total, settings=settings, use_cache=False, offset=offset + total)
+        )
     return rates
 
 
@@ -125,7 +134,10 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=4000, help="requests per round and variant")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
-        "--single-pool-requests", type=int, default=500, help="requests per round through one httpx pool (slow)"
+        "--single-pool-requests",
+        type=int,
+        default=500,
+        help="requests per round through one httpx pool (slow)",
     )
     parser.add_argument(
         "--loop", choices=("asyncio", "uvloop"), default="asyncio", help="the event loop both variants run on"
@@ -134,7 +146,8 @@ def main() -> int:
     args = parser.parse_args()
     server = subprocess.Popen(
         [sys.executable, "-m", "arcforge.testing", "--reply", "ok"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert server.stdout is not None
@@ -160,12 +173,16 @@ def main() -> int:
         "median_requests_per_s": {name: round(value, 1) for name, value in medians.items()},
         "ratio_to_plain": {name: round(value / plain, 3) for name, value in medians.items()},
         "median_client_cpu_ms_per_request": {name: round(value, 3) for name, value in cpu.items()},
-        "all_rounds_requests_per_s": {name: [round(r, 1) for r, _ in values] for name, values in rates.items()},
+        "all_rounds_requests_per_s": {
+            name: [round(r, 1) for r, _ in values] for name, values in rates.items()
+        },
     }
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"concurrency {CONCURRENCY}, {args.loop}, {args.requests} requests x {args.rounds} rounds (medians)")
+        print(
+            f"concurrency {CONCURRENCY}, {args.loop}, {args.requests} requests x {args.rounds} rounds (medians)"
+        )
         for name, value in medians.items():
             print(
                 f"  {name:<20} {value:8.0f} req/s  ({value / plain:4.0%} of the faster plain httpx)"

@@ -76,11 +76,19 @@ def build_run(path: Path, samples: int) -> list[dict]:
     for index in range(samples):
         task = tasks[index % len(tasks)]
         code = TILE if task.id == "00576224" else PROGRAMS[index % len(PROGRAMS)]
-        records.append({
-            "key": f"{task.id}:v0:s{index // len(tasks)}", "kind": "code", "task_id": task.id, "task_version": 0,
-            "sample_index": index // len(tasks), "status": "ok", "task_data": task.to_dict(),
-            "python_code": code, "entry": "solve",
-        })
+        records.append(
+            {
+                "key": f"{task.id}:v0:s{index // len(tasks)}",
+                "kind": "code",
+                "task_id": task.id,
+                "task_version": 0,
+                "sample_index": index // len(tasks),
+                "status": "ok",
+                "task_data": task.to_dict(),
+                "python_code": code,
+                "entry": "solve",
+            }
+        )
     with run:
         for record in records:
             run.append(record)
@@ -102,13 +110,22 @@ def baseline(records: list[dict], workers: int) -> tuple[float, float]:
         pairs = task["train"] + task["test"]
         request = json.dumps({"code": record["python_code"], "grids": [p["input"] for p in pairs]})
         try:
-            done = subprocess.run([sys.executable, "-I", "-c", BASELINE_RUNNER], input=request, text=True,
-                                  capture_output=True, timeout=2.0, env={}, check=False)
+            done = subprocess.run(
+                [sys.executable, "-I", "-c", BASELINE_RUNNER],
+                input=request,
+                text=True,
+                capture_output=True,
+                timeout=2.0,
+                env={},
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             return False
         reply = json.loads(done.stdout or "{}")
         outputs = reply.get("outputs") or []
-        return len(outputs) == len(pairs) and all(o == p.get("output") for o, p in zip(outputs, pairs, strict=True))
+        return len(outputs) == len(pairs) and all(
+            o == p.get("output") for o, p in zip(outputs, pairs, strict=True)
+        )
 
     started, cpu = time.perf_counter(), cpu_seconds()
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -119,7 +136,9 @@ def baseline(records: list[dict], workers: int) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=2000)
-    parser.add_argument("--baseline", type=int, default=100, help="samples each baseline runs (then extrapolated)")
+    parser.add_argument(
+        "--baseline", type=int, default=100, help="samples each baseline runs (then extrapolated)"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="arcforge-verify-bench-") as folder:
@@ -133,17 +152,25 @@ def main() -> int:
         ours_s, ours_cpu = time.perf_counter() - started, cpu_seconds() - cpu
     ours_rate = summary.samples / ours_s
     print(f"samples: {summary.samples} ({summary.verified} verified; outcomes {summary.by_outcome})")
-    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    print(f"arcforge verify: {ours_s:8.2f} s for {summary.samples} samples = {ours_rate:7.1f} samples/s "
-          f"({args.workers} sandbox workers, start-up included)")
+    print(
+        f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+    )
+    print(
+        f"arcforge verify: {ours_s:8.2f} s for {summary.samples} samples = {ours_rate:7.1f} samples/s "
+        f"({args.workers} sandbox workers, start-up included)"
+    )
     for label, seconds in (("1 at a time", sequential_s), (f"{args.workers} at a time", parallel_s)):
         rate = len(subset) / seconds
-        print(f"baseline, fresh `python -I` per sample, {label}: {seconds:.2f} s for {len(subset)} samples = "
-              f"{rate:.1f} samples/s; {summary.samples} samples extrapolated: {summary.samples / rate:.1f} s; "
-              f"speed-up {ours_rate / rate:.1f}x")
+        print(
+            f"baseline, fresh `python -I` per sample, {label}: {seconds:.2f} s for {len(subset)} samples = "
+            f"{rate:.1f} samples/s; {summary.samples} samples extrapolated: {summary.samples / rate:.1f} s; "
+            f"speed-up {ours_rate / rate:.1f}x"
+        )
     ours_ms, base_ms = 1000 * ours_cpu / summary.samples, 1000 * baseline_cpu / len(subset)
-    print(f"CPU per sample (parent and all processes, independent of the machine's load): arcforge "
-          f"{ours_ms:.1f} ms, baseline {base_ms:.1f} ms: {base_ms / ours_ms:.1f}x less work")
+    print(
+        f"CPU per sample (parent and all processes, independent of the machine's load): arcforge "
+        f"{ours_ms:.1f} ms, baseline {base_ms:.1f} ms: {base_ms / ours_ms:.1f}x less work"
+    )
     print("aim: >= 40x")
     return 0
 

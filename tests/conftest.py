@@ -25,7 +25,9 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    no_browser = pytest.mark.skip(reason=f"Debian's chromium is not installed at {CHROMIUM} (make test installs it)")
+    no_browser = pytest.mark.skip(
+        reason=f"Debian's chromium is not installed at {CHROMIUM} (make test installs it)"
+    )
     no_llama = pytest.mark.skip(reason="llama-cpp-python is not installed (pip install -e '.[local]')")
     has_browser = os.path.exists(CHROMIUM)
     has_llama = importlib.util.find_spec("llama_cpp") is not None

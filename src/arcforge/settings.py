@@ -43,7 +43,9 @@ class Settings:
         return Path("runs")
 
 
-def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = ".env") -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = ".env"
+) -> Settings:
     """Settings from ``environ`` (default: the process environment) over ``.env`` over defaults."""
     merged: dict[str, str] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():

@@ -28,7 +28,11 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
 
 def process(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "arcforge", "data", *argv], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-m", "arcforge", "data", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -53,12 +57,16 @@ def test_stats_follow_the_selection_options(capsys) -> None:
 def test_list_catalog_and_tasks(capsys) -> None:
     catalog = run_json(capsys, "list")
     assert [row["name"] for row in catalog] == [
-        "arc-agi-1/training", "arc-agi-1/evaluation", "arc-agi-2/training", "arc-agi-2/evaluation"
+        "arc-agi-1/training",
+        "arc-agi-1/evaluation",
+        "arc-agi-2/training",
+        "arc-agi-2/evaluation",
     ]
     assert [row["name"] for row in catalog if row["default"]] == ["arc-agi-2/evaluation"]
     listed = run_json(capsys, "list", "--dataset", str(FIXTURES / "dataset.json"), "--version", "all")
     assert [(t["id"], t["version"], t["signed_by"]) for t in listed["tasks"]][-2:] == [
-        ("d631b094", 0, ["bob"]), ("d631b094", 1, ["carol"])
+        ("d631b094", 0, ["bob"]),
+        ("d631b094", 1, ["carol"]),
     ]
     code, out, _ = run(capsys, "list", "--dataset", "arc-agi-2/evaluation", "--tasks", "[0:2]")
     assert code == 0 and "2 task(s) of arc-agi-2/evaluation" in out
@@ -73,7 +81,9 @@ def test_show_plain_coloured_transformed_and_json(capsys) -> None:
     assert "\x1b[48;2;" in coloured
     shown = run_json(capsys, "show", "6150a2bd", "--dataset", spec, "--transform", "rot90")
     original = json.loads((FIXTURES / "tasks" / "6150a2bd.json").read_text())
-    assert shown["train"][0]["input"] == [list(row) for row in zip(*original["train"][0]["input"][::-1], strict=True)]
+    assert shown["train"][0]["input"] == [
+        list(row) for row in zip(*original["train"][0]["input"][::-1], strict=True)
+    ]
     assert shown["transform"] == "rot90"
 
 
@@ -90,7 +100,9 @@ def test_show_writes_a_png(capsys, tmp_path: Path) -> None:
 def test_show_unknown_task_and_version(capsys) -> None:
     code, _, err = run(capsys, "show", "nope", "--dataset", str(FIXTURES / "tasks"))
     assert code == 2 and "nope" in err
-    code, _, err = run(capsys, "show", "d631b094", "--dataset", str(FIXTURES / "dataset.json"), "--version", "3")
+    code, _, err = run(
+        capsys, "show", "d631b094", "--dataset", str(FIXTURES / "dataset.json"), "--version", "3"
+    )
     assert code == 2 and "d631b094 v3" in err and "v1" in err
 
 
@@ -144,11 +156,28 @@ def test_kaggle_round_trip_via_export(capsys, tmp_path: Path) -> None:
 def test_export_dir_and_dataset_json(capsys, tmp_path: Path) -> None:
     spec = str(FIXTURES / "dataset.json")
     run_json(capsys, "export", "--format", "dir", str(tmp_path / "d"), "--dataset", spec)
-    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["5582e5ca.json", "6150a2bd.json", "d631b094.json"]
-    run_json(capsys, "export", "--format", "dataset-json", str(tmp_path / "all.json"), "--dataset", spec,
-             "--version", "all")
-    assert run_json(capsys, "stats", "--dataset", str(tmp_path / "all.json"), "--version", "all")["tasks"] == 4
-    code, _, err = run(capsys, "export", "--format", "dir", str(tmp_path / "e"), "--dataset", spec, "--version", "all")
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == [
+        "5582e5ca.json",
+        "6150a2bd.json",
+        "d631b094.json",
+    ]
+    run_json(
+        capsys,
+        "export",
+        "--format",
+        "dataset-json",
+        str(tmp_path / "all.json"),
+        "--dataset",
+        spec,
+        "--version",
+        "all",
+    )
+    assert (
+        run_json(capsys, "stats", "--dataset", str(tmp_path / "all.json"), "--version", "all")["tasks"] == 4
+    )
+    code, _, err = run(
+        capsys, "export", "--format", "dir", str(tmp_path / "e"), "--dataset", spec, "--version", "all"
+    )
     assert code == 2 and "one version per task" in err
 
 
@@ -172,7 +201,9 @@ def test_merge_writes_sorted_entries_and_warns_on_conflicts(capsys, tmp_path: Pa
     assert err.count("warning") == 1 and "b.json: entry [0]: 6150a2bd v0 differs" in err
     merged = json.loads(output.read_text())
     assert [(e["task_id"], e["version"], e["signed_by"]) for e in merged] == [
-        ("5582e5ca", 0, ["dan"]), ("6150a2bd", 0, ["alice"]), ("d631b094", 1, ["carol"])
+        ("5582e5ca", 0, ["dan"]),
+        ("6150a2bd", 0, ["alice"]),
+        ("d631b094", 1, ["carol"]),
     ]
     assert merged[1]["test"] == entries[0]["test"]  # the first content was kept
     code, _, _ = run(capsys, "merge", str(inputs), str(output))  # the output in the input folder is skipped

@@ -49,7 +49,12 @@ def _score(tmp_path: Path, dataset: Path, submission: object, capsys, *extra: st
 
 def test_second_attempt_right_solves_the_output(tmp_path, dataset, capsys):
     code, result, _ = _score(
-        tmp_path, dataset, {"t_second": [{"attempt_1": WRONG, "attempt_2": A}]}, capsys, "--task-ids", "t_second"
+        tmp_path,
+        dataset,
+        {"t_second": [{"attempt_1": WRONG, "attempt_2": A}]},
+        capsys,
+        "--task-ids",
+        "t_second",
     )
     assert code == 0
     assert result["score"] == 1.0
@@ -57,7 +62,11 @@ def test_second_attempt_right_solves_the_output(tmp_path, dataset, capsys):
 
 
 def test_three_test_inputs_two_solved_scores_two_thirds(tmp_path, dataset, capsys):
-    entries = [{"attempt_1": A, "attempt_2": WRONG}, {"attempt_1": WRONG, "attempt_2": WRONG}, {"attempt_1": C}]
+    entries = [
+        {"attempt_1": A, "attempt_2": WRONG},
+        {"attempt_1": WRONG, "attempt_2": WRONG},
+        {"attempt_1": C},
+    ]
     code, result, _ = _score(tmp_path, dataset, {"t_three": entries}, capsys, "--task-ids", "t_three")
     assert code == 0
     assert result["score"] == pytest.approx(2 / 3)
@@ -67,13 +76,20 @@ def test_three_test_inputs_two_solved_scores_two_thirds(tmp_path, dataset, capsy
 
 def test_absent_task_scores_zero_and_stays_in_the_denominator(tmp_path, dataset, capsys):
     code, result, _ = _score(
-        tmp_path, dataset, {"t_second": [{"attempt_1": A, "attempt_2": A}]}, capsys,
-        "--task-ids", '["t_second", "t_absent"]',
+        tmp_path,
+        dataset,
+        {"t_second": [{"attempt_1": A, "attempt_2": A}]},
+        capsys,
+        "--task-ids",
+        '["t_second", "t_absent"]',
     )
     assert code == 0
     assert result["score"] == 0.5
     assert result["per_task"]["t_absent"] == {
-        "score": 0.0, "solved": [False], "submitted": False, "attempt_correct": []
+        "score": 0.0,
+        "solved": [False],
+        "submitted": False,
+        "attempt_correct": [],
     }
     assert result["missing_tasks"] == ["t_absent"]
 
@@ -82,7 +98,12 @@ def test_right_cells_at_the_wrong_width_are_wrong(tmp_path, dataset, capsys):
     flat = [[1, 2, 3, 4]]
     tall = [[1], [2], [3], [4]]
     code, result, _ = _score(
-        tmp_path, dataset, {"t_width": [{"attempt_1": flat, "attempt_2": tall}]}, capsys, "--task-ids", "t_width"
+        tmp_path,
+        dataset,
+        {"t_width": [{"attempt_1": flat, "attempt_2": tall}]},
+        capsys,
+        "--task-ids",
+        "t_width",
     )
     assert code == 0
     assert result["score"] == 0.0
@@ -101,7 +122,11 @@ def test_extra_unknown_task_is_ignored_with_a_warning(tmp_path, dataset, capsys)
 def test_whole_dataset_both_averages_and_intervals(tmp_path, dataset, capsys):
     submission = {
         "t_second": [{"attempt_1": WRONG, "attempt_2": A}],
-        "t_three": [{"attempt_1": A, "attempt_2": WRONG}, {"attempt_1": WRONG}, {"attempt_1": C, "attempt_2": C}],
+        "t_three": [
+            {"attempt_1": A, "attempt_2": WRONG},
+            {"attempt_1": WRONG},
+            {"attempt_1": C, "attempt_2": C},
+        ],
         "t_width": [{"attempt_1": [[1, 2, 3, 4]], "attempt_2": []}],
         "extra": [{"attempt_1": A}],
     }
@@ -129,13 +154,22 @@ def test_text_output_for_people(tmp_path, dataset, capsys):
 @pytest.mark.parametrize(
     ("submission", "named"),
     [
-        ({"t_second": [{"attempt_1": [[1, 2], [3]]}]}, "task 't_second' entry 0 attempt_1 row 1: has 1 columns"),
-        ({"t_three": [{"attempt_1": A}, {"attempt_2": [[1, 12]]}]}, "entry 1 attempt_2 row 0: column 1 is 12"),
+        (
+            {"t_second": [{"attempt_1": [[1, 2], [3]]}]},
+            "task 't_second' entry 0 attempt_1 row 1: has 1 columns",
+        ),
+        (
+            {"t_three": [{"attempt_1": A}, {"attempt_2": [[1, 12]]}]},
+            "entry 1 attempt_2 row 0: column 1 is 12",
+        ),
         ({"t_second": [{"attempt_1": A, "attempt_3": A}]}, "entry 0: unknown key 'attempt_3'"),
         ({"t_second": {"attempt_1": A}}, "task 't_second': expected a list"),
         ({"t_second": [A]}, "task 't_second' entry 0: expected an object"),
         ([1, 2], "expected an object mapping task ids"),
-        ({"t_second": [{"attempt_1": A}, {"attempt_1": A}]}, "task 't_second' has 2 entries but 1 test input"),
+        (
+            {"t_second": [{"attempt_1": A}, {"attempt_1": A}]},
+            "task 't_second' has 2 entries but 1 test input",
+        ),
     ],
 )
 def test_malformed_submission_is_one_clear_line_naming_the_entry(tmp_path, dataset, submission, named):
@@ -143,7 +177,9 @@ def test_malformed_submission_is_one_clear_line_naming_the_entry(tmp_path, datas
     path.write_text(json.dumps(submission))
     done = subprocess.run(
         [sys.executable, "-m", "arcforge", "score", str(path), "--dataset", str(dataset)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1
     assert done.stdout == ""

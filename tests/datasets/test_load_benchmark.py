@@ -12,7 +12,11 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "load_datasets.py"
 
 def test_benchmark_reports_plain_and_arcforge_times() -> None:
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--repeats", "1"], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, str(SCRIPT), "--repeats", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "tasks            1120" in result.stdout

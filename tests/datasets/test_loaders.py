@@ -25,13 +25,18 @@ def test_own_versioned_dataset_json_reads_old_id_key_and_versions(fixtures: Path
     dataset = load_dataset(fixtures / "dataset.json")
     assert dataset.format == "dataset-json"
     assert [(t.id, t.version) for t in dataset.tasks] == [
-        ("5582e5ca", 0), ("6150a2bd", 0), ("d631b094", 0), ("d631b094", 1)
+        ("5582e5ca", 0),
+        ("6150a2bd", 0),
+        ("d631b094", 0),
+        ("d631b094", 1),
     ]
     assert dataset.get("d631b094", 1).signers == ("carol",)
     assert dataset.get("d631b094").signers == ("bob",)  # this entry says "id", as older files do
     assert dataset.versions("d631b094") == [0, 1]
     v0, v1 = dataset.get("d631b094", 0), dataset.get("d631b094", 1)
-    assert v1.train[0].input.to_list() == [list(col) for col in zip(*v0.train[0].input.to_list(), strict=True)]
+    assert v1.train[0].input.to_list() == [
+        list(col) for col in zip(*v0.train[0].input.to_list(), strict=True)
+    ]
 
 
 def test_original_systems_dataset_json_loads(shared_fixtures: Path) -> None:
@@ -90,7 +95,9 @@ def test_a_file_with_four_problems_names_all_four(tmp_path: Path) -> None:
 def test_every_bad_task_in_a_folder_is_reported(tmp_path: Path, fixtures: Path) -> None:
     shutil.copytree(fixtures / "tasks", tmp_path / "tasks")
     (tmp_path / "tasks" / "zz1.json").write_text('{"train": [}')
-    (tmp_path / "tasks" / "zz2.json").write_text(json.dumps({"train": TASK["train"], "test": [{"input": [[10]]}]}))
+    (tmp_path / "tasks" / "zz2.json").write_text(
+        json.dumps({"train": TASK["train"], "test": [{"input": [[10]]}]})
+    )
     with pytest.raises(InvalidTaskError) as info:
         load_dataset(tmp_path / "tasks")
     assert len(info.value.problems) == 2
@@ -99,8 +106,13 @@ def test_every_bad_task_in_a_folder_is_reported(tmp_path: Path, fixtures: Path) 
 
 
 def test_dataset_json_entry_problems(tmp_path: Path) -> None:
-    entries = [{"task_id": "a", "version": 0, **TASK}, {"task_id": "a", "version": 0, **TASK},
-               {"version": 1, **TASK}, {"task_id": "b", "version": -1, **TASK}, {"task_id": "c", "train": []}]
+    entries = [
+        {"task_id": "a", "version": 0, **TASK},
+        {"task_id": "a", "version": 0, **TASK},
+        {"version": 1, **TASK},
+        {"task_id": "b", "version": -1, **TASK},
+        {"task_id": "c", "train": []},
+    ]
     path = tmp_path / "dataset.json"
     path.write_text(json.dumps(entries))
     problems = dataset_problems(path)

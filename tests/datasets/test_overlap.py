@@ -21,9 +21,15 @@ def test_pair_order_is_ignored_but_split_and_ids_are_tracked(tmp_path: Path, fix
     first = tasks["6150a2bd"]
     reordered = {"train": list(reversed(first["train"])), "test": first["test"]}
     resplit = {"train": first["train"][:-1] + first["test"], "test": first["train"][-1:]}
-    (tmp_path / "b_challenges.json").write_text(json.dumps({
-        "6150a2bd": reordered, "5582e5ca": resplit, "renamed1": tasks["d631b094"],
-    }))
+    (tmp_path / "b_challenges.json").write_text(
+        json.dumps(
+            {
+                "6150a2bd": reordered,
+                "5582e5ca": resplit,
+                "renamed1": tasks["d631b094"],
+            }
+        )
+    )
     a, b = load_dataset(fixtures / "tasks"), load_dataset(tmp_path / "b_challenges.json")
     assert content_key(a.get("6150a2bd")) == content_key(b.get("6150a2bd"))
     result = dataset_overlap(a, b)

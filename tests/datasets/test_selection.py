@@ -50,8 +50,15 @@ def test_json_that_is_not_a_list_of_ids_is_refused(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("[0:10]", slice(0, 10)), ("[5:]", slice(5, None)), (":3", slice(None, 3)), ("[-5:]", slice(-5, None)),
-     ("[::2]", slice(None, None, 2)), ("[3]", slice(3, 4)), ("[-1]", slice(-1, None))],
+    [
+        ("[0:10]", slice(0, 10)),
+        ("[5:]", slice(5, None)),
+        (":3", slice(None, 3)),
+        ("[-5:]", slice(-5, None)),
+        ("[::2]", slice(None, None, 2)),
+        ("[3]", slice(3, 4)),
+        ("[-1]", slice(-1, None)),
+    ],
 )
 def test_parse_task_slice(text: str, expected: slice) -> None:
     assert parse_task_slice(text) == expected
@@ -66,7 +73,11 @@ def test_bad_slices_are_usage_errors(text: str) -> None:
 def test_select_in_given_order_then_slice_then_max(embedded) -> None:
     dataset = embedded("arc-agi-2/evaluation")
     ids = dataset.ids
-    assert [t.id for t in select_tasks(dataset, task_ids=[ids[5], ids[1], ids[3]])] == [ids[5], ids[1], ids[3]]
+    assert [t.id for t in select_tasks(dataset, task_ids=[ids[5], ids[1], ids[3]])] == [
+        ids[5],
+        ids[1],
+        ids[3],
+    ]
     assert [t.id for t in select_tasks(dataset, task_slice=slice(10, 20), max_tasks=3)] == ids[10:13]
     assert [t.id for t in select_tasks(dataset, task_slice=slice(-2, None))] == ids[-2:]
     assert select_tasks(dataset, max_tasks=0) == []

@@ -142,8 +142,12 @@ async def test_duplicate_keys_and_bad_concurrency_are_usage_errors(tmp_path: Pat
 
 
 def test_create_refuses_an_existing_run_and_resume_checks_the_command(tmp_path: Path) -> None:
-    RunDirectory.create(tmp_path / "run", command="generate code", config={"model": "a", "samples": 2},
-                        argv=["generate", "code", "--model", "a"])
+    RunDirectory.create(
+        tmp_path / "run",
+        command="generate code",
+        config={"model": "a", "samples": 2},
+        argv=["generate", "code", "--model", "a"],
+    )
     with pytest.raises(RunError, match="already holds a run"):
         RunDirectory.create(tmp_path / "run", command="generate code", config={})
     run = RunDirectory.open(tmp_path / "run")
@@ -169,7 +173,9 @@ def test_two_processes_cannot_append_to_one_run(tmp_path: Path) -> None:
 def _start(path: Path, count: int, delay: float, concurrency: int, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, str(SLOW_RUN), str(path), str(count), str(delay), str(concurrency), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -252,15 +258,20 @@ async def test_progress_bar_shows_done_total_tokens_and_cost(tmp_path: Path, cap
 
 
 def test_start_creates_or_resumes_and_refuses_both_folders(tmp_path: Path) -> None:
-    created = RunDirectory.start(out=None, resume=None, command="c", config={"a": 1},
-                                 default_path=tmp_path / "default", argv=["c"])
+    created = RunDirectory.start(
+        out=None, resume=None, command="c", config={"a": 1}, default_path=tmp_path / "default", argv=["c"]
+    )
     assert created.path == tmp_path / "default" and created.manifest["argv"] == ["c"]
-    resumed = RunDirectory.start(out=None, resume=created.path, command="c", config={"a": 1}, default_path="x")
+    resumed = RunDirectory.start(
+        out=None, resume=created.path, command="c", config={"a": 1}, default_path="x"
+    )
     assert resumed.run_id == created.run_id
     with pytest.raises(RunError, match="differs"):
         RunDirectory.start(out=None, resume=created.path, command="c", config={"a": 2}, default_path="x")
     with pytest.raises(UsageError, match="give only --resume"):
-        RunDirectory.start(out=tmp_path / "other", resume=created.path, command="c", config={}, default_path="x")
+        RunDirectory.start(
+            out=tmp_path / "other", resume=created.path, command="c", config={}, default_path="x"
+        )
 
 
 async def test_a_record_that_is_not_json_becomes_an_error_record(tmp_path: Path) -> None:

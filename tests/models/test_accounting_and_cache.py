@@ -24,27 +24,45 @@ def _stored_bytes(path: Path) -> bytes:
 
 
 async def test_reasoning_tokens_and_the_providers_cost(settings, limits) -> None:
-    step = reply("answer", reasoning="first I look", prompt_tokens=120, completion_tokens=40, reasoning_tokens=25,
-                 cost=0.00123)
+    step = reply(
+        "answer",
+        reasoning="first I look",
+        prompt_tokens=120,
+        completion_tokens=40,
+        reasoning_tokens=25,
+        cost=0.00123,
+    )
     with ScriptedServer([step]) as server:
-        async with open_client("openai:any", settings=settings, base_url=server.base_url, limits=limits) as client:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             completion = await client.complete(ChatRequest(user()))
     assert completion.text == "answer"
     assert completion.reasoning == "first I look"
-    assert completion.usage.to_dict() == {"prompt_tokens": 120, "completion_tokens": 40, "reasoning_tokens": 25}
+    assert completion.usage.to_dict() == {
+        "prompt_tokens": 120,
+        "completion_tokens": 40,
+        "reasoning_tokens": 25,
+    }
     assert completion.cost_usd == pytest.approx(0.00123)
     assert completion.latency_s > 0 and not completion.cached
     assert completion.provider_model == "scripted-model"
 
 
-async def test_reasoning_content_field_and_cost_from_registry_prices(settings, limits, tmp_path, monkeypatch) -> None:
+async def test_reasoning_content_field_and_cost_from_registry_prices(
+    settings, limits, tmp_path, monkeypatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "models.toml").write_text(
         '[models.priced]\nprovider = "vllm"\nmodel = "my-model"\ninput_price = 2.0\noutput_price = 8.0\n'
     )
-    step = reply("x", reasoning="deep", reasoning_field="reasoning_content", prompt_tokens=1000, completion_tokens=500)
+    step = reply(
+        "x", reasoning="deep", reasoning_field="reasoning_content", prompt_tokens=1000, completion_tokens=500
+    )
     with ScriptedServer([step]) as server:
-        async with open_client("priced", settings=settings, base_url=server.base_url, limits=limits) as client:
+        async with open_client(
+            "priced", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             completion = await client.complete(ChatRequest(user()))
     assert completion.reasoning == "deep"
     assert completion.cost_usd == pytest.approx((1000 * 2.0 + 500 * 8.0) / 1e6)
@@ -52,8 +70,12 @@ async def test_reasoning_content_field_and_cost_from_registry_prices(settings, l
 
 
 async def test_cache_hit_costs_nothing_and_sends_nothing(settings, limits) -> None:
-    with ScriptedServer([reply("first", cost=0.5), reply("second", cost=0.5), reply("third", cost=0.5)]) as server:
-        async with open_client("openai:any", settings=settings, base_url=server.base_url, limits=limits) as client:
+    with ScriptedServer(
+        [reply("first", cost=0.5), reply("second", cost=0.5), reply("third", cost=0.5)]
+    ) as server:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             fresh = await client.complete(ChatRequest(user("same"), temperature=0.7))
             hit = await client.complete(ChatRequest(user("same"), temperature=0.7))
             other_sample = await client.complete(ChatRequest(user("same"), temperature=0.7, sample_index=1))
@@ -62,7 +84,9 @@ async def test_cache_hit_costs_nothing_and_sends_nothing(settings, limits) -> No
         ) as client:
             bypass = await client.complete(ChatRequest(user("same"), temperature=0.7))
         # a new client (a rerun) still finds the answer on disk
-        async with open_client("openai:any", settings=settings, base_url=server.base_url, limits=limits) as client:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             rerun = await client.complete(ChatRequest(user("same"), temperature=0.7, sample_index=1))
             refreshed = await client.complete(ChatRequest(user("same"), temperature=0.7))
     assert (fresh.text, fresh.cost_usd, fresh.cached) == ("first", 0.5, False)
@@ -78,7 +102,9 @@ async def test_cache_hit_costs_nothing_and_sends_nothing(settings, limits) -> No
 
 async def test_different_parameters_are_different_cache_entries(settings, limits) -> None:
     with ScriptedServer(responder=lambda request: reply(f"t={request.get('temperature')}")) as server:
-        async with open_client("openai:any", settings=settings, base_url=server.base_url, limits=limits) as client:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             cold = await client.complete(ChatRequest(user(), temperature=0.0))
             warm = await client.complete(ChatRequest(user(), temperature=1.0))
             short = await client.complete(ChatRequest(user(), temperature=1.0, max_tokens=5))
@@ -89,7 +115,9 @@ async def test_different_parameters_are_different_cache_entries(settings, limits
 async def test_log_records_requests_outcomes_and_never_the_key(settings, limits) -> None:
     echo = f"Incorrect API key provided: {KEY}"
     with ScriptedServer([reply("ok", cost=0.01), error(401, echo)]) as server:
-        async with open_client("openai:any", settings=settings, base_url=server.base_url, limits=limits) as client:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             await client.complete(ChatRequest(user("good")))
             await client.complete(ChatRequest(user("good")))
             with pytest.raises(ProviderError) as caught:
@@ -137,7 +165,9 @@ async def test_missing_key_names_the_variable(tmp_path) -> None:
 async def test_base_url_override_makes_the_key_optional(tmp_path, limits) -> None:
     settings = load_settings({"ARCFORGE_HOME": str(tmp_path)}, dotenv_path=None)
     with ScriptedServer([reply("no key needed")]) as server:
-        async with open_client("openai:m", settings=settings, base_url=server.base_url, limits=limits) as client:
+        async with open_client(
+            "openai:m", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             completion = await client.complete(ChatRequest(user(), max_tokens=3, reasoning_effort="low"))
     assert completion.text == "no key needed"
     sent = server.chat_requests[0]
@@ -156,7 +186,9 @@ async def test_fast_options_do_not_leak_between_tests(settings, limits) -> None:
 async def test_an_unusable_cache_path_is_a_one_line_error(tmp_path) -> None:
     from arcforge.models import ModelError
 
-    settings = load_settings({"ARCFORGE_HOME": str(tmp_path), "ARCFORGE_CACHE": str(tmp_path)}, dotenv_path=None)
+    settings = load_settings(
+        {"ARCFORGE_HOME": str(tmp_path), "ARCFORGE_CACHE": str(tmp_path)}, dotenv_path=None
+    )
     with pytest.raises(ModelError, match="cannot open the response cache .*ARCFORGE_CACHE"):
         async with open_client("openai:any", settings=settings, base_url="http://127.0.0.1:9/v1"):
             pass

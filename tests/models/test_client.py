@@ -22,7 +22,9 @@ from arcforge.testing import ScriptedServer, error, error_in_body, reply, stall,
 
 async def test_429_twice_honours_retry_after_then_succeeds(settings, limits) -> None:
     with ScriptedServer([error(429, retry_after=1), error(429, retry_after=1), reply("fine")]) as server:
-        async with open_client("openai:any", settings=settings, base_url=server.base_url, limits=limits) as client:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             started = time.monotonic()
             completion = await client.complete(ChatRequest(user()))
             elapsed = time.monotonic() - started
@@ -39,7 +41,9 @@ async def test_retry_after_pauses_other_requests_to_the_model(settings, limits) 
 
     script = [error(429, retry_after=1), reply("a"), reply("b")]
     with ScriptedServer(script) as server:
-        async with open_client("openai:any", settings=settings, base_url=server.base_url, limits=limits) as client:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             first = asyncio.create_task(client.complete(ChatRequest(user("one"))))
             await asyncio.sleep(0.3)  # the 429 has arrived; a new request must wait out the pause too
             second = await client.complete(ChatRequest(user("two")))
@@ -67,7 +71,9 @@ async def test_5xx_backs_off_exponentially_then_succeeds(settings, limits) -> No
 
 async def test_other_4xx_fails_at_once_with_the_providers_message(settings, limits) -> None:
     with ScriptedServer([error(400, "max_tokens is too large for this model"), reply("never")]) as server:
-        async with open_client("openai:any", settings=settings, base_url=server.base_url, limits=limits) as client:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             with pytest.raises(ProviderError) as caught:
                 await client.complete(ChatRequest(user()))
     assert caught.value.status == 400
@@ -78,7 +84,11 @@ async def test_other_4xx_fails_at_once_with_the_providers_message(settings, limi
 
 
 async def test_error_in_a_200_body_is_an_error_and_retried_when_transient(settings, limits) -> None:
-    script = [error_in_body("upstream overloaded", code=502), reply("recovered"), error_in_body("bad key", code=401)]
+    script = [
+        error_in_body("upstream overloaded", code=502),
+        reply("recovered"),
+        error_in_body("bad key", code=401),
+    ]
     with ScriptedServer(script) as server:
         async with open_client(
             "openai:any", settings=settings, base_url=server.base_url, limits=limits, options=FAST
@@ -149,7 +159,11 @@ async def test_unreachable_server_is_a_network_error_after_retries(settings, lim
         port = sock.getsockname()[1]  # closed when the block ends: nothing listens there
     options = ClientOptions(max_retries=2, backoff_base_s=0.01)
     async with open_client(
-        "openai:any", settings=settings, base_url=f"http://127.0.0.1:{port}/v1", limits=limits, options=options
+        "openai:any",
+        settings=settings,
+        base_url=f"http://127.0.0.1:{port}/v1",
+        limits=limits,
+        options=options,
     ) as client:
         with pytest.raises(ModelNetworkError, match="cannot reach") as caught:
             await client.complete(ChatRequest(user()))

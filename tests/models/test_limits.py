@@ -17,8 +17,12 @@ async def test_concurrency_is_never_exceeded_across_clients(settings, limits) ->
     options = ClientOptions(max_concurrency=3)
     with ScriptedServer(responder=lambda _: reply("ok", delay_s=0.1)) as server:
         async with (
-            open_client("openai:m", settings=settings, base_url=server.base_url, limits=limits, options=options) as a,
-            open_client("openai:m", settings=settings, base_url=server.base_url, limits=limits, options=options) as b,
+            open_client(
+                "openai:m", settings=settings, base_url=server.base_url, limits=limits, options=options
+            ) as a,
+            open_client(
+                "openai:m", settings=settings, base_url=server.base_url, limits=limits, options=options
+            ) as b,
         ):
             started = time.monotonic()
             results = await asyncio.gather(
@@ -34,8 +38,12 @@ async def test_other_models_have_their_own_limits(settings, limits) -> None:
     options = ClientOptions(max_concurrency=2)
     with ScriptedServer(responder=lambda _: reply("ok", delay_s=0.2)) as server:
         async with (
-            open_client("openai:m1", settings=settings, base_url=server.base_url, limits=limits, options=options) as a,
-            open_client("openai:m2", settings=settings, base_url=server.base_url, limits=limits, options=options) as b,
+            open_client(
+                "openai:m1", settings=settings, base_url=server.base_url, limits=limits, options=options
+            ) as a,
+            open_client(
+                "openai:m2", settings=settings, base_url=server.base_url, limits=limits, options=options
+            ) as b,
         ):
             await asyncio.gather(*(c.complete(ChatRequest(user(str(i)))) for i in range(3) for c in (a, b)))
     assert server.max_in_flight == 4

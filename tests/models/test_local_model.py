@@ -35,7 +35,11 @@ def test_chat_local_prints_a_reply_and_leaves_no_server(tmp_path) -> None:
     env.update(ARCFORGE_HOME=str(home), HF_HUB_OFFLINE="1", NO_PROXY="*")
     done = subprocess.run(
         [sys.executable, "-m", "arcforge", "models", "chat", "local", "Say hello", "--max-tokens", "16"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
@@ -49,14 +53,21 @@ async def test_client_completes_and_streams_with_the_bundled_model(tmp_path) -> 
     try:
         async with open_client("local", settings=settings, use_cache=False) as client:
             completion = await client.complete(ChatRequest(user("Name a colour."), max_tokens=8))
-            pieces = [event async for event in client.stream(ChatRequest(user("Count to three."), max_tokens=8))]
+            pieces = [
+                event async for event in client.stream(ChatRequest(user("Count to three."), max_tokens=8))
+            ]
             grid = "\n".join(" ".join(str((row * col) % 10) for col in range(30)) for row in range(30))
             long = await client.complete(ChatRequest(user(f"Grid:\n{grid}\nWhat comes next?"), max_tokens=4))
         model = tmp_path / "home" / "models" / "gemma-3-270m-q4_k_m.gguf"
         servers = _processes_using(model)
         assert len(servers) == 1  # one server, reused by every request
-        peak_kb = int(next(line for line in Path(f"/proc/{servers[0]}/status").read_text().splitlines()
-                           if line.startswith("VmHWM")).split()[1])
+        peak_kb = int(
+            next(
+                line
+                for line in Path(f"/proc/{servers[0]}/status").read_text().splitlines()
+                if line.startswith("VmHWM")
+            ).split()[1]
+        )
     finally:
         shared_local_servers().stop_all()
     assert completion.usage.prompt_tokens > 0 and 0 < completion.usage.completion_tokens <= 8
@@ -73,7 +84,10 @@ def test_chat_local_works_with_no_network(tmp_path) -> None:
     """In a network namespace with only loopback (needs `unshare -n`, i.e. root): a fresh home, offline."""
     import shutil
 
-    if shutil.which("unshare") is None or subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode:
+    if (
+        shutil.which("unshare") is None
+        or subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode
+    ):
         pytest.skip("cannot make a network namespace here (unshare -n needs root)")
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env["ARCFORGE_HOME"] = str(tmp_path / "home")
@@ -83,8 +97,14 @@ def test_chat_local_works_with_no_network(tmp_path) -> None:
         "2>/dev/null && echo NETWORK-REACHABLE; "
         f"{sys.executable} -m arcforge models chat local 'Say hello' --max-tokens 8"
     )
-    done = subprocess.run(["unshare", "-n", "sh", "-c", script], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        ["unshare", "-n", "sh", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "NETWORK-REACHABLE" not in done.stdout
     assert done.stdout.strip()

@@ -19,12 +19,19 @@ def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None, stdin: s
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "arcforge", "models", *args],
-        cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=120, input=stdin,
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=stdin,
     )
 
 
 def test_check_reports_two_retries_after_two_429s(tmp_path) -> None:
-    with ScriptedServer([error(429, retry_after=1), error(429, retry_after=1), reply("ok", cost=0.0002)]) as server:
+    with ScriptedServer(
+        [error(429, retry_after=1), error(429, retry_after=1), reply("ok", cost=0.0002)]
+    ) as server:
         done = _run(tmp_path, "check", "openai:any", "--base-url", server.base_url, "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -68,13 +75,28 @@ def test_list_shows_ids_providers_prices_and_keys(tmp_path) -> None:
 
 def test_chat_prints_the_reply_and_streams(tmp_path) -> None:
     with ScriptedServer([reply("Hello there!"), reply("streamed hello", chunk_delay_s=0.01)]) as server:
-        plain = _run(tmp_path, "chat", "openai:any", "Say hello", "--base-url", server.base_url, "--system", "terse")
-        streamed = _run(tmp_path, "chat", "openai:any", "-", "--base-url", server.base_url, "--stream",
-                        "--temperature", "0.2", stdin="Say hello again")
+        plain = _run(
+            tmp_path, "chat", "openai:any", "Say hello", "--base-url", server.base_url, "--system", "terse"
+        )
+        streamed = _run(
+            tmp_path,
+            "chat",
+            "openai:any",
+            "-",
+            "--base-url",
+            server.base_url,
+            "--stream",
+            "--temperature",
+            "0.2",
+            stdin="Say hello again",
+        )
     assert plain.returncode == 0 and plain.stdout == "Hello there!\n"
     assert streamed.returncode == 0 and streamed.stdout == "streamed hello\n"
     first, second = (r.json for r in server.chat_requests)
-    assert first["messages"] == [{"role": "system", "content": "terse"}, {"role": "user", "content": "Say hello"}]
+    assert first["messages"] == [
+        {"role": "system", "content": "terse"},
+        {"role": "user", "content": "Say hello"},
+    ]
     assert second["messages"][-1]["content"] == "Say hello again" and second["temperature"] == 0.2
 
 
@@ -96,6 +118,10 @@ def test_missing_key_and_unknown_model_are_one_line_errors(tmp_path) -> None:
     assert missing.returncode == 1
     assert missing.stderr.strip().count("\n") == 0 and "OPENROUTER_API_KEY is not set" in missing.stderr
     unknown = _run(tmp_path, "check", "GTP")
-    assert unknown.returncode == 2 and "unknown model 'GTP'" in unknown.stderr and "Traceback" not in unknown.stderr
+    assert (
+        unknown.returncode == 2
+        and "unknown model 'GTP'" in unknown.stderr
+        and "Traceback" not in unknown.stderr
+    )
     bad_option = _run(tmp_path, "chat", "GPT", "hi", "--temperature", "hot")
     assert bad_option.returncode == 2 and "not a number" in bad_option.stderr

@@ -26,11 +26,16 @@ async def _collect(client, request):
 
 
 async def test_openai_stream_assembles_pieces_with_usage_and_cost(settings, limits) -> None:
-    step = reply("a slow streamed answer", reasoning="step by step", cost=0.004, reasoning_tokens=3,
-                 chunk_delay_s=0.05)
+    step = reply(
+        "a slow streamed answer", reasoning="step by step", cost=0.004, reasoning_tokens=3, chunk_delay_s=0.05
+    )
     with ScriptedServer([error(429, retry_after=0.2), step]) as server:
-        async with open_client("openai:any", settings=settings, base_url=server.base_url, limits=limits) as client:
-            kinds, text, reasoning, completion, stamps = await _collect(client, ChatRequest(user(), max_tokens=50))
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
+            kinds, text, reasoning, completion, stamps = await _collect(
+                client, ChatRequest(user(), max_tokens=50)
+            )
             again = await client.complete(ChatRequest(user(), max_tokens=50))
     assert text == "a slow streamed answer" and reasoning == "step by step"
     assert kinds[-1] == "done" and kinds.count("text") >= 3 and "reasoning" in kinds
@@ -44,7 +49,11 @@ async def test_openai_stream_assembles_pieces_with_usage_and_cost(settings, limi
 
 
 async def test_openai_stream_error_event_and_truncated_stream(settings, limits) -> None:
-    broken = raw(200, 'data: {"choices":[{"delta":{"content":"par"}}]}\n\n', headers=[("Content-Type", "text/event-stream")])
+    broken = raw(
+        200,
+        'data: {"choices":[{"delta":{"content":"par"}}]}\n\n',
+        headers=[("Content-Type", "text/event-stream")],
+    )
     failing = raw(200, 'data: {"error":{"message":"model crashed","code":400}}\n\n')
     options = ClientOptions(max_retries=1, backoff_base_s=0.01)
     with ScriptedServer([broken, failing]) as server:
@@ -62,11 +71,15 @@ async def test_ollama_native_sets_options_and_reads_thinking(settings, limits, t
     (tmp_path / "models.toml").write_text(
         '[models.qwen-local]\nprovider = "ollama"\nmodel = "qwen3:8b"\nparams = { num_ctx = 16384 }\n'
     )
-    steps = [reply("four", reasoning="2+2", prompt_tokens=7, completion_tokens=2), reply("streamed four", reasoning="hm")]
+    steps = [
+        reply("four", reasoning="2+2", prompt_tokens=7, completion_tokens=2),
+        reply("streamed four", reasoning="hm"),
+    ]
     with ScriptedServer(steps) as server:
         async with open_client("qwen-local", settings=settings, base_url=server.url, limits=limits) as client:
-            completion = await client.complete(ChatRequest(user("2+2?"), temperature=0.1, max_tokens=9,
-                                                           reasoning_effort="high"))
+            completion = await client.complete(
+                ChatRequest(user("2+2?"), temperature=0.1, max_tokens=9, reasoning_effort="high")
+            )
             _, text, reasoning, streamed, _ = await _collect(client, ChatRequest(user("again")))
     first = server.chat_requests[0]
     assert first.path == "/api/chat"
@@ -80,15 +93,18 @@ async def test_ollama_native_sets_options_and_reads_thinking(settings, limits, t
 
 
 async def test_anthropic_messages_with_extended_thinking(settings, limits) -> None:
-    steps = [reply("the answer", reasoning="let me think", prompt_tokens=30, completion_tokens=90),
-             reply("streamed", reasoning="quietly")]
+    steps = [
+        reply("the answer", reasoning="let me think", prompt_tokens=30, completion_tokens=90),
+        reply("streamed", reasoning="quietly"),
+    ]
     messages = [{"role": "system", "content": "be brief"}, *user("question")]
     with ScriptedServer(steps) as server:
         async with open_client(
             "anthropic:claude-sonnet-4-5", settings=settings, base_url=server.base_url, limits=limits
         ) as client:
-            completion = await client.complete(ChatRequest(messages, max_tokens=1000, reasoning_effort="low",
-                                                           temperature=0.5))
+            completion = await client.complete(
+                ChatRequest(messages, max_tokens=1000, reasoning_effort="low", temperature=0.5)
+            )
             _, text, reasoning, _, _ = await _collect(client, ChatRequest(messages, temperature=0.5))
     sent = server.chat_requests[0]
     assert sent.path == "/v1/messages"
@@ -105,7 +121,11 @@ async def test_anthropic_messages_with_extended_thinking(settings, limits) -> No
 async def test_anthropic_overloaded_is_retried(settings, limits) -> None:
     with ScriptedServer([error(529, "Overloaded"), reply("fine")]) as server:
         async with open_client(
-            "anthropic:claude-haiku-4-5", settings=settings, base_url=server.base_url, limits=limits, options=FAST
+            "anthropic:claude-haiku-4-5",
+            settings=settings,
+            base_url=server.base_url,
+            limits=limits,
+            options=FAST,
         ) as client:
             completion = await client.complete(ChatRequest(user()))
     assert (completion.text, completion.retries) == ("fine", 1)
@@ -133,7 +153,9 @@ async def test_a_stream_that_stalls_midway_times_out_without_a_retry(settings, l
 
 async def test_a_stream_without_usage_counts_one_token_per_piece(settings, limits) -> None:
     with ScriptedServer([reply("twenty-four characters!!", stream_usage=False)]) as server:
-        async with open_client("openai:any", settings=settings, base_url=server.base_url, limits=limits) as client:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
             _, text, _, completion, _ = await _collect(client, ChatRequest(user()))
     assert text == "twenty-four characters!!"
     assert completion.usage.completion_tokens == 3 and completion.usage.prompt_tokens == 0

@@ -50,8 +50,12 @@ def test_base_url_override_and_cache_identity() -> None:
 def test_user_files_add_and_override_in_order(tmp_path) -> None:
     home_file = tmp_path / "home.toml"
     project_file = tmp_path / "project.toml"
-    home_file.write_text('[models.GPT]\nmodel = "openai/gpt-4.1"\n[models.mine]\nprovider = "vllm"\nmodel = "x"\n')
-    project_file.write_text('[models.GPT]\ntemperature = 0.3\n[providers.vllm]\nbase_url = "http://gpu:8000/v1"\n')
+    home_file.write_text(
+        '[models.GPT]\nmodel = "openai/gpt-4.1"\n[models.mine]\nprovider = "vllm"\nmodel = "x"\n'
+    )
+    project_file.write_text(
+        '[models.GPT]\ntemperature = 0.3\n[providers.vllm]\nbase_url = "http://gpu:8000/v1"\n'
+    )
     registry = load_registry([home_file, project_file, tmp_path / "absent.toml"])
     gpt = registry.resolve("GPT")
     assert (gpt.model, gpt.temperature, gpt.provider) == ("openai/gpt-4.1", 0.3, "openrouter")
@@ -70,7 +74,10 @@ def test_default_user_paths(tmp_path) -> None:
         ("[models.x\n", "not valid TOML"),
         ('[models.x]\nprovider = "openrouter"\nmodel = "m"\ncolour = 1\n', "unknown field(s) colour"),
         ('[models.x]\nmodel = "m"\n', "needs provider"),
-        ('[models.x]\nprovider = "openrouter"\nmodel = "m"\nbase_url = "http://a"\n', "belong(s) in [providers.NAME]"),
+        (
+            '[models.x]\nprovider = "openrouter"\nmodel = "m"\nbase_url = "http://a"\n',
+            "belong(s) in [providers.NAME]",
+        ),
         ('[modles.x]\nprovider = "openrouter"\n', "unknown table(s) modles"),
     ],
 )

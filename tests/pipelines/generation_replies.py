@@ -13,7 +13,7 @@ from arcforge.testing import error, reply
 TILE_TASK = "00576224"  # tile the 2x2 input to 6x6; the middle band of tiles is mirrored left-right
 OTHER_TASKS = ("007bbfb7", "009d5c81", "00d62c1b")
 
-CORRECT = '''The output is the 2x2 input tiled 3x3, with the middle row of tiles mirrored left-right.
+CORRECT = """The output is the 2x2 input tiled 3x3, with the middle row of tiles mirrored left-right.
 
 ```python
 def solve(grid):
@@ -21,17 +21,17 @@ def solve(grid):
     middle = [row[::-1] * 3 for row in grid]
     return top + middle + top
 ```
-'''
+"""
 
-WRONG = '''The output is the input tiled three times each way.
+WRONG = """The output is the input tiled three times each way.
 
 ```python
 def solve(grid):
     return [row * 3 for row in grid] * 3
 ```
-'''
+"""
 
-HOSTILE = '''```python
+HOSTILE = """```python
 import os
 
 def solve(grid):
@@ -39,7 +39,7 @@ def solve(grid):
     while True:
         pass
 ```
-'''
+"""
 
 GARBAGE = "I'm sorry, I can't see any pattern here. Maybe ask someone else?"
 
@@ -64,7 +64,11 @@ def responder_for(tasks: list[Task], answers: dict[str, Any]):
 
     def respond(request: dict[str, Any]) -> Any:
         answer = answers[task_of(request, tasks).id]
-        return reply(answer, prompt_tokens=1000, completion_tokens=200, cost=0.01) if isinstance(answer, str) else answer
+        return (
+            reply(answer, prompt_tokens=1000, completion_tokens=200, cost=0.01)
+            if isinstance(answer, str)
+            else answer
+        )
 
     return respond
 

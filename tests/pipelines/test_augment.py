@@ -11,7 +11,11 @@ from arcforge.pipelines.augment import augmentations, compose_program, transform
 from arcforge.task.grid import Grid
 from arcforge.task.transforms import D8, compose, parse_transform, random_color_permutation
 
-TRANSFORMS = [*D8, random_color_permutation(7), compose(parse_transform("rot90"), random_color_permutation(3))]
+TRANSFORMS = [
+    *D8,
+    random_color_permutation(7),
+    compose(parse_transform("rot90"), random_color_permutation(3)),
+]
 
 
 def _run(source: str, name: str, grid: Grid) -> Grid:

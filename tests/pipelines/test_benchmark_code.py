@@ -54,8 +54,11 @@ FOREVER = "```python\ndef solve(grid):\n    while True:\n        pass\n```"
 def dataset(tmp_path: Path) -> Path:
     folder = tmp_path / "tasks"
     folder.mkdir()
-    for name, inputs, rule in (("flip", FLIP_IN, _flip), ("recolor", RECOLOR_IN, _recolor),
-                               ("transpose", TRANSPOSE_IN, _transpose)):
+    for name, inputs, rule in (
+        ("flip", FLIP_IN, _flip),
+        ("recolor", RECOLOR_IN, _recolor),
+        ("transpose", TRANSPOSE_IN, _transpose),
+    ):
         (folder / f"{name}.json").write_text(json.dumps(_task(inputs, rule)))
     return folder
 
@@ -68,8 +71,11 @@ def server():
 
     def responder(body: dict) -> str:
         prompt = body["messages"][-1]["content"].replace(" ", "")
-        names = [n for n, inputs in (("flip", FLIP_IN), ("recolor", RECOLOR_IN), ("transpose", TRANSPOSE_IN))
-                 if json.dumps(inputs[0], separators=(",", ":")).replace("],[", "],\n[") in prompt]
+        names = [
+            n
+            for n, inputs in (("flip", FLIP_IN), ("recolor", RECOLOR_IN), ("transpose", TRANSPOSE_IN))
+            if json.dumps(inputs[0], separators=(",", ":")).replace("],[", "],\n[") in prompt
+        ]
         assert len(names) == 1, "the responder could not tell the task"
         name = names[0]
         with lock:
@@ -87,10 +93,26 @@ def server():
 
 def test_code_benchmark_selects_blind_and_scores_one_of_three(server, dataset, tmp_path, capsys):
     out = tmp_path / "run"
-    code = main([
-        "benchmark", "code", "--model", "openai:scripted", "--base-url", server.base_url, "--no-cache",
-        "--dataset", str(dataset), "--best_of", "3", "--concurrency", "3", "--out", str(out), "--json",
-    ])
+    code = main(
+        [
+            "benchmark",
+            "code",
+            "--model",
+            "openai:scripted",
+            "--base-url",
+            server.base_url,
+            "--no-cache",
+            "--dataset",
+            str(dataset),
+            "--best_of",
+            "3",
+            "--concurrency",
+            "3",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert result["score"] == pytest.approx(1 / 3)

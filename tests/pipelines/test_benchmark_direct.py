@@ -30,7 +30,9 @@ def _first_row(task) -> str:
 
 
 def _fenced(grids) -> str:
-    return "\n".join(f"Test {i + 1} output:\n```json\n{json.dumps(g.to_list())}\n```" for i, g in enumerate(grids))
+    return "\n".join(
+        f"Test {i + 1} output:\n```json\n{json.dumps(g.to_list())}\n```" for i, g in enumerate(grids)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +52,9 @@ def server(tasks):
         assert len(found) == 1, "the responder could not tell the task"
         task = found[0]
         for pair in task.test:  # no test output may ever reach the model
-            assert json.dumps(pair.output.to_list(), separators=(",", ":")) not in prompt.replace(" ", "").replace(
-                "\n", "")
+            assert json.dumps(pair.output.to_list(), separators=(",", ":")) not in prompt.replace(
+                " ", ""
+            ).replace("\n", "")
         with lock:
             calls[task.id] = calls.get(task.id, 0) + 1
             number = calls[task.id]
@@ -68,17 +71,36 @@ def server(tasks):
 
 def test_direct_benchmark_scores_one_of_three_and_the_submission_agrees(server, tasks, tmp_path, capsys):
     out = tmp_path / "run"
-    code = main([
-        "benchmark", "direct", "--model", "openai:scripted", "--base-url", server.base_url, "--no-cache",
-        "--dataset", "arc-agi-2/evaluation", "--task-ids", TASK_IDS, "--attempts", "2", "--concurrency", "3",
-        "--out", str(out), "--json",
-    ])
+    code = main(
+        [
+            "benchmark",
+            "direct",
+            "--model",
+            "openai:scripted",
+            "--base-url",
+            server.base_url,
+            "--no-cache",
+            "--dataset",
+            "arc-agi-2/evaluation",
+            "--task-ids",
+            TASK_IDS,
+            "--attempts",
+            "2",
+            "--concurrency",
+            "3",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert result["score"] == pytest.approx(1 / 3)
     assert result["per_task"][SOLVED]["solved"] == [True, True]
-    assert result["per_task"][SOLVED]["attempt_correct"] in ([[False, True], [False, True]],
-                                                             [[True, False], [True, False]])
+    assert result["per_task"][SOLVED]["attempt_correct"] in (
+        [[False, True], [False, True]],
+        [[True, False], [True, False]],
+    )
     assert result["per_task"][WRONG]["solved"] == [False]
     assert result["outputs"] == 5 and result["outputs_solved"] == 2
     assert result["score_per_output"] == pytest.approx(2 / 5)
@@ -93,14 +115,27 @@ def test_direct_benchmark_scores_one_of_three_and_the_submission_agrees(server, 
 
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
     assert sorted(r["key"] for r in records) == sorted(
-        f"{t}:v0:s{s}" for t in (SOLVED, WRONG, GARBAGE) for s in (0, 1))
+        f"{t}:v0:s{s}" for t in (SOLVED, WRONG, GARBAGE) for s in (0, 1)
+    )
     failures = [r for r in records if r["status"] == "parse_failure"]
     assert {r["task_id"] for r in failures} == {GARBAGE} and all("no_grid" in r["error"] for r in failures)
     assert all("output" not in pair for r in records for pair in r["task_data"]["test"])
 
     # `arcforge score` on the submission gives the same score
-    assert main(["score", str(out / "submission.json"), "--dataset", "arc-agi-2/evaluation",
-                 "--task-ids", TASK_IDS, "--json"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                str(out / "submission.json"),
+                "--dataset",
+                "arc-agi-2/evaluation",
+                "--task-ids",
+                TASK_IDS,
+                "--json",
+            ]
+        )
+        == 0
+    )
     scored = json.loads(capsys.readouterr().out)
     assert scored["score"] == pytest.approx(1 / 3)
     assert scored["score_per_output"] == pytest.approx(result["score_per_output"])
@@ -114,21 +149,47 @@ def test_direct_benchmark_scores_one_of_three_and_the_submission_agrees(server, 
 
 def test_resume_of_a_finished_run_asks_nothing_again(server, tmp_path, capsys):
     out = tmp_path / "run"
-    argv = ["benchmark", "direct", "--model", "openai:scripted", "--base-url", server.base_url, "--no-cache",
-            "--task-ids", TASK_IDS, "--concurrency", "2"]
+    argv = [
+        "benchmark",
+        "direct",
+        "--model",
+        "openai:scripted",
+        "--base-url",
+        server.base_url,
+        "--no-cache",
+        "--task-ids",
+        TASK_IDS,
+        "--concurrency",
+        "2",
+    ]
     assert main([*argv, "--out", str(out)]) == 0
     first = capsys.readouterr().out
     assert "score (per task, official):  0.3333" in first
     assert "report: arcforge report" in first
     asked = len(server.requests)
-    assert main(["benchmark", "direct", "--resume", str(out), "--base-url", server.base_url, "--no-cache"]) == 0
+    assert (
+        main(["benchmark", "direct", "--resume", str(out), "--base-url", server.base_url, "--no-cache"]) == 0
+    )
     capsys.readouterr()
     assert len(server.requests) == asked
     lines = (out / "records.jsonl").read_text().splitlines()
     assert len(lines) == 6 == len({json.loads(line)["key"] for line in lines})
     # a resume with a different model is refused, in one line
-    assert main(["benchmark", "direct", "--resume", str(out), "--model", "openai:other",
-                 "--base-url", server.base_url]) == 1
+    assert (
+        main(
+            [
+                "benchmark",
+                "direct",
+                "--resume",
+                str(out),
+                "--model",
+                "openai:other",
+                "--base-url",
+                server.base_url,
+            ]
+        )
+        == 1
+    )
     assert "differs" in capsys.readouterr().err
 
 
@@ -139,7 +200,6 @@ def test_attempts_above_two_is_a_usage_error(capsys):
     assert "at most 2 attempts" in capsys.readouterr().err
 
 
-
 def test_max_cost_stops_the_run_scores_what_is_done_and_resume_finishes(tasks, tmp_path, capsys):
     def responder(body: dict):
         return reply("```json\n[[0]]\n```", cost=0.01)
@@ -147,8 +207,26 @@ def test_max_cost_stops_the_run_scores_what_is_done_and_resume_finishes(tasks, t
     out = tmp_path / "run"
     with ScriptedServer(responder=responder) as server:
         argv = ["--base-url", server.base_url, "--no-cache"]
-        assert main(["benchmark", "direct", "--model", "openai:scripted", *argv, "--task-ids", TASK_IDS,
-                     "--concurrency", "1", "--max-cost", "0.015", "--out", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "benchmark",
+                    "direct",
+                    "--model",
+                    "openai:scripted",
+                    *argv,
+                    "--task-ids",
+                    TASK_IDS,
+                    "--concurrency",
+                    "1",
+                    "--max-cost",
+                    "0.015",
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
         text = capsys.readouterr().out
         assert "run stopped (max_cost)" in text and f"--resume {out}" in text
         score = json.loads((out / "score.json").read_text())
@@ -168,9 +246,24 @@ def test_sigint_mid_run_keeps_what_is_done_scores_it_and_resume_finishes(tmp_pat
     with ScriptedServer(responder=lambda body: reply("```json\n[[0]]\n```", delay_s=0.4)) as server:
         argv = ["--model", "openai:scripted", "--base-url", server.base_url, "--no-cache"]
         process = subprocess.Popen(
-            [sys.executable, "-m", "arcforge", "benchmark", "direct", *argv, "--task-ids", TASK_IDS,
-             "--concurrency", "1", "--out", str(out), "--no-progress"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "arcforge",
+                "benchmark",
+                "direct",
+                *argv,
+                "--task-ids",
+                TASK_IDS,
+                "--concurrency",
+                "1",
+                "--out",
+                str(out),
+                "--no-progress",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         records = out / "records.jsonl"
         deadline = time.monotonic() + 60

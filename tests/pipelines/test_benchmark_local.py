@@ -24,6 +24,7 @@ def test_main_benchmark_runs_the_bundled_model_end_to_end(tmp_path, capsys):
     assert score["tokens"]["completion_tokens"] > 0
     records = [json.loads(line) for line in (tmp_path / "run" / "records.jsonl").read_text().splitlines()]
     assert sorted(r["status"] for r in records) == sorted(
-        "parse_failure" if r["attempts"] is None else "ok" for r in records)
+        "parse_failure" if r["attempts"] is None else "ok" for r in records
+    )
     assert all(r["completion"] for r in records)
     assert "<svg" in report.read_text()

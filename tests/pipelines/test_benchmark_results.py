@@ -25,9 +25,17 @@ def _task(task_id: str, truths: list[list[list[int]]]) -> Task:
 
 def _code_record(task_id: str, sample: int, passed: int, outputs: list) -> dict:
     return {
-        "key": f"{task_id}:v0:s{sample}", "kind": "code", "task_id": task_id, "task_version": 0,
-        "sample_index": sample, "model": "m", "status": "ok", "python_code": "def solve(g): ...",
-        "usage": {"prompt_tokens": 100, "completion_tokens": 50}, "cost_usd": 0.001, "latency_s": 1.5,
+        "key": f"{task_id}:v0:s{sample}",
+        "kind": "code",
+        "task_id": task_id,
+        "task_version": 0,
+        "sample_index": sample,
+        "model": "m",
+        "status": "ok",
+        "python_code": "def solve(g): ...",
+        "usage": {"prompt_tokens": 100, "completion_tokens": 50},
+        "cost_usd": 0.001,
+        "latency_s": 1.5,
         "benchmark": {"train_total": 2, "train_passed": passed, "test_outputs": outputs},
     }
 
@@ -47,8 +55,10 @@ def test_code_selection_never_reads_test_outputs(tmp_path):
     # Only two attempts: X (train accuracy) then Y (agreement). Z is never submitted, even when the
     # planted answer is Z: if selection read the answers, the two runs would submit different grids.
     records = [
-        _code_record("t", 0, 2, [X]), _code_record("t", 1, 0, [Y]),
-        _code_record("t", 2, 0, [Y]), _code_record("t", 3, 0, [Z]),
+        _code_record("t", 0, 2, [X]),
+        _code_record("t", 1, 0, [Y]),
+        _code_record("t", 2, 0, [Y]),
+        _code_record("t", 3, 0, [Z]),
     ]
     answer_z = _finish(tmp_path, "z", [_task("t", [Z])], records, "code", 4)
     answer_x = _finish(tmp_path, "x", [_task("t", [X])], records, "code", 4)
@@ -66,11 +76,24 @@ def test_code_selection_never_reads_test_outputs(tmp_path):
 def test_code_mode_each_test_input_and_failed_programs(tmp_path):
     tasks = [_task("a", [X, Y]), _task("b", [Z])]
     records = [
-        _code_record("a", 0, 2, [X, None]), _code_record("a", 1, 1, [Z, Y]),
-        {"key": "b:v0:s0", "task_id": "b", "task_version": 0, "sample_index": 0, "status": "parse_failure",
-         "error": "no_code: the reply holds no Python code block"},
-        {"key": "b:v0:s1", "task_id": "b", "task_version": 0, "sample_index": 1, "status": "error",
-         "error": "ModelError: 500"},
+        _code_record("a", 0, 2, [X, None]),
+        _code_record("a", 1, 1, [Z, Y]),
+        {
+            "key": "b:v0:s0",
+            "task_id": "b",
+            "task_version": 0,
+            "sample_index": 0,
+            "status": "parse_failure",
+            "error": "no_code: the reply holds no Python code block",
+        },
+        {
+            "key": "b:v0:s1",
+            "task_id": "b",
+            "task_version": 0,
+            "sample_index": 1,
+            "status": "error",
+            "error": "ModelError: 500",
+        },
     ]
     outcome = _finish(tmp_path, "run", tasks, records, "code", 2)
     data = json.loads(outcome.submission.read_text())
@@ -88,12 +111,22 @@ def test_direct_mode_two_samples_give_two_attempts_deduplicated(tmp_path):
     tasks = [_task("a", [X, Y]), _task("b", [Z])]
 
     def direct(task_id, sample, attempts, status="ok"):
-        return {"key": f"{task_id}:v0:s{sample}", "kind": "direct", "task_id": task_id, "task_version": 0,
-                "sample_index": sample, "status": status, "attempts": attempts, "cost_usd": 0.0}
+        return {
+            "key": f"{task_id}:v0:s{sample}",
+            "kind": "direct",
+            "task_id": task_id,
+            "task_version": 0,
+            "sample_index": sample,
+            "status": status,
+            "attempts": attempts,
+            "cost_usd": 0.0,
+        }
 
     records = [
-        direct("a", 1, [[Y], [Y]]), direct("a", 0, [[X], []]),  # written out of order on purpose
-        direct("b", 0, [[Z]]), direct("b", 1, [[Z]]),
+        direct("a", 1, [[Y], [Y]]),
+        direct("a", 0, [[X], []]),  # written out of order on purpose
+        direct("b", 0, [[Z]]),
+        direct("b", 1, [[Z]]),
     ]
     outcome = _finish(tmp_path, "direct", tasks, records, "direct", 2)
     data = json.loads(outcome.submission.read_text())

@@ -25,8 +25,26 @@ def _verified_run(tmp_path: Path, answers: dict[str, str]) -> Path:
     tasks = [training().get(task_id) for task_id in answers]
     run = tmp_path / "run"
     with ScriptedServer(responder=responder_for(tasks, answers)) as server:
-        assert main(["generate", "code", "--model", "openai:any", "--base-url", server.base_url, "--dataset",
-                     "arc-agi-2/training", "--task-ids", ",".join(answers), "--out", str(run), "--no-cache"]) == 0
+        assert (
+            main(
+                [
+                    "generate",
+                    "code",
+                    "--model",
+                    "openai:any",
+                    "--base-url",
+                    server.base_url,
+                    "--dataset",
+                    "arc-agi-2/training",
+                    "--task-ids",
+                    ",".join(answers),
+                    "--out",
+                    str(run),
+                    "--no-cache",
+                ]
+            )
+            == 0
+        )
     assert main(["verify", str(run), "--json"]) == 0
     return run
 
@@ -36,8 +54,14 @@ def test_export_chat_jsonl_with_augmentation(tmp_path: Path, capsys) -> None:
     capsys.readouterr()
     assert main(["export", str(run), "--augment", "d8,colors", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary == {"path": str(run / "export.chat.jsonl"), "format": "chat-jsonl", "verified_samples": 1,
-                       "records": 9, "augmented": 8, "rejected": {}}
+    assert summary == {
+        "path": str(run / "export.chat.jsonl"),
+        "format": "chat-jsonl",
+        "verified_samples": 1,
+        "records": 9,
+        "augmented": 8,
+        "rejected": {},
+    }
     rows = [json.loads(line) for line in (run / "export.chat.jsonl").read_text().splitlines()]
     original, *augmented = rows
     assert [m["role"] for m in original["messages"]] == ["system", "user", "assistant"]
@@ -73,8 +97,24 @@ def test_export_needs_a_verified_run(tmp_path: Path, capsys) -> None:
     tasks = [training().get(TILE_TASK)]
     run = tmp_path / "run"
     with ScriptedServer(responder=responder_for(tasks, {TILE_TASK: CORRECT})) as server:
-        main(["generate", "code", "--model", "openai:any", "--base-url", server.base_url, "--dataset",
-              "arc-agi-2/training", "--task-ids", TILE_TASK, "--out", str(run), "--no-cache", "--json"])
+        main(
+            [
+                "generate",
+                "code",
+                "--model",
+                "openai:any",
+                "--base-url",
+                server.base_url,
+                "--dataset",
+                "arc-agi-2/training",
+                "--task-ids",
+                TILE_TASK,
+                "--out",
+                str(run),
+                "--no-cache",
+                "--json",
+            ]
+        )
     capsys.readouterr()
     assert main(["export", str(run)]) == 1
     assert f"run `arcforge verify {run}` first" in capsys.readouterr().err

@@ -26,10 +26,24 @@ def _records(run: Path) -> list[dict]:
 
 
 def _generate(server: ScriptedServer, out: Path, *extra: str) -> int:
-    return main([
-        "generate", "code", "--model", "openai:any", "--base-url", server.base_url, "--dataset",
-        "arc-agi-2/training", "--task-ids", json.dumps(IDS), "--out", str(out), "--no-cache", *extra,
-    ])
+    return main(
+        [
+            "generate",
+            "code",
+            "--model",
+            "openai:any",
+            "--base-url",
+            server.base_url,
+            "--dataset",
+            "arc-agi-2/training",
+            "--task-ids",
+            json.dumps(IDS),
+            "--out",
+            str(out),
+            "--no-cache",
+            *extra,
+        ]
+    )
 
 
 def test_generate_code_then_verify_marks_only_the_correct_solver(tmp_path: Path, capsys) -> None:
@@ -90,7 +104,12 @@ def test_generate_code_then_verify_marks_only_the_correct_solver(tmp_path: Path,
 
 def test_model_errors_are_recorded_and_resume_asks_nothing_twice(tmp_path: Path, capsys) -> None:
     tasks = [training().get(task_id) for task_id in IDS]
-    answers = {TILE_TASK: CORRECT, OTHER_TASKS[0]: ERROR_400, OTHER_TASKS[1]: CORRECT, OTHER_TASKS[2]: CORRECT}
+    answers = {
+        TILE_TASK: CORRECT,
+        OTHER_TASKS[0]: ERROR_400,
+        OTHER_TASKS[1]: CORRECT,
+        OTHER_TASKS[2]: CORRECT,
+    }
     run = tmp_path / "run"
     with ScriptedServer(responder=responder_for(tasks, answers)) as server:
         assert _generate(server, run, "--json") == 0
@@ -112,8 +131,18 @@ def test_resume_with_a_different_command_is_refused(tmp_path: Path, capsys) -> N
     with ScriptedServer(responder=responder_for(tasks, standard_answers())) as server:
         assert _generate(server, run, "--max-tasks", "1") == 0
         capsys.readouterr()
-        code = main(["generate", "code", "--resume", str(run), "--model", "openai:other", "--base-url",
-                     server.base_url])
+        code = main(
+            [
+                "generate",
+                "code",
+                "--resume",
+                str(run),
+                "--model",
+                "openai:other",
+                "--base-url",
+                server.base_url,
+            ]
+        )
     assert code == 1
     err = capsys.readouterr().err
     assert "the command differs from the run" in err and "openai:other" in err
@@ -128,9 +157,26 @@ def test_generate_reasoning_records_the_explanation(tmp_path: Path, capsys) -> N
     run = tmp_path / "run"
     text = "The 2x2 input is tiled 3x3; the middle band of tiles is mirrored.\n\nRule: tile and mirror."
     with ScriptedServer(responder=responder_for(tasks, {TILE_TASK: text})) as server:
-        assert main(["generate", "reasoning", "--model", "openai:any", "--base-url", server.base_url,
-                     "--dataset", "arc-agi-2/training", "--task_ids", json.dumps([TILE_TASK]),
-                     "--out", str(run), "--no-cache"]) == 0
+        assert (
+            main(
+                [
+                    "generate",
+                    "reasoning",
+                    "--model",
+                    "openai:any",
+                    "--base-url",
+                    server.base_url,
+                    "--dataset",
+                    "arc-agi-2/training",
+                    "--task_ids",
+                    json.dumps([TILE_TASK]),
+                    "--out",
+                    str(run),
+                    "--no-cache",
+                ]
+            )
+            == 0
+        )
         prompt = server.requests[0].json["messages"][-1]["content"]
     assert "Test 1" not in prompt and "Example 2" in prompt
     (record,) = _records(run)

@@ -14,8 +14,21 @@ from arcforge.cli import main
 @pytest.mark.slow
 def test_generate_code_with_the_bundled_model_then_verify(tmp_path: Path, capsys) -> None:
     run = tmp_path / "run"
-    code = main(["generate", "code", "--model", "local", "--task-ids", "e8686506", "--max-tokens", "12",
-                 "--out", str(run), "--json"])
+    code = main(
+        [
+            "generate",
+            "code",
+            "--model",
+            "local",
+            "--task-ids",
+            "e8686506",
+            "--max-tokens",
+            "12",
+            "--out",
+            str(run),
+            "--json",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     (record,) = [json.loads(line) for line in (run / "records.jsonl").read_text().splitlines()]
     assert record["status"] in {"ok", "parse_failure"}, record["error"]

@@ -21,9 +21,24 @@ TASKS = 12
 
 def _start(server: ScriptedServer, run: Path, *, resume: bool = False) -> subprocess.Popen[str]:
     command = [
-        sys.executable, "-m", "arcforge", "generate", "code", "--model", "openai:any", "--base-url", server.base_url,
-        "--dataset", "arc-agi-2/training", "--max-tasks", str(TASKS), "--concurrency", "2", "--no-cache",
-        "--resume" if resume else "--out", str(run),
+        sys.executable,
+        "-m",
+        "arcforge",
+        "generate",
+        "code",
+        "--model",
+        "openai:any",
+        "--base-url",
+        server.base_url,
+        "--dataset",
+        "arc-agi-2/training",
+        "--max-tasks",
+        str(TASKS),
+        "--concurrency",
+        "2",
+        "--no-cache",
+        "--resume" if resume else "--out",
+        str(run),
     ]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -26,9 +26,14 @@ def _dataset_folder(tmp_path: Path) -> Path:
     folder.mkdir()
     tasks = {
         "aaa11111": {"train": [{"input": IN_A, "output": OUT_A}], "test": [{"input": IN_A, "output": OUT_A}]},
-        "bbb22222": {"train": [{"input": IN_B, "output": OUT_B}],
-                     "test": [{"input": IN_B, "output": OUT_B}, {"input": [[4]], "output": [[4, 4], [4, 4]]}]},
-        "ccc33333": {"train": [{"input": [[1]], "output": [[2]]}], "test": [{"input": [[5]], "output": [[6]]}]},
+        "bbb22222": {
+            "train": [{"input": IN_B, "output": OUT_B}],
+            "test": [{"input": IN_B, "output": OUT_B}, {"input": [[4]], "output": [[4, 4], [4, 4]]}],
+        },
+        "ccc33333": {
+            "train": [{"input": [[1]], "output": [[2]]}],
+            "test": [{"input": [[5]], "output": [[6]]}],
+        },
     }
     for task_id, data in tasks.items():
         (folder / f"{task_id}.json").write_text(json.dumps(data))
@@ -50,25 +55,47 @@ def _direct_run(tmp_path: Path, name: str, model: str, records: list[dict]) -> P
 
 
 def _record(task_id: str, sample: int, attempts, *, status: str = "ok", error=None, cost=0.002) -> dict:
-    return {"key": f"{task_id}:v0:s{sample}", "task_id": task_id, "sample_index": sample, "status": status,
-            "attempts": attempts, "error": error, "cost_usd": cost, "latency_s": 2.0 + sample,
-            "usage": {"prompt_tokens": 300, "completion_tokens": 120}}
+    return {
+        "key": f"{task_id}:v0:s{sample}",
+        "task_id": task_id,
+        "sample_index": sample,
+        "status": status,
+        "attempts": attempts,
+        "error": error,
+        "cost_usd": cost,
+        "latency_s": 2.0 + sample,
+        "usage": {"prompt_tokens": 300, "completion_tokens": 120},
+    }
 
 
 @pytest.fixture()
 def two_runs(tmp_path: Path) -> tuple[Path, Path]:
-    first = _direct_run(tmp_path, "run-good", "model-good", [
-        _record("aaa11111", 0, [[OUT_A]]), _record("aaa11111", 1, [[IN_A]]),
-        _record("bbb22222", 0, [[OUT_B], [[[4]]]]),
-        _record("bbb22222", 1, [[[[3, 3], [3, 3]]], [[[4, 4], [4, 4]]]]),
-        _record("ccc33333", 0, None, status="parse_failure", error="no_grid: <script>alert(1)</script>"),
-        _record("ccc33333", 1, None, status="error", error="ModelTimeoutError: no answer in 60 s"),
-    ])
-    second = _direct_run(tmp_path, "run-cheap", "model-cheap", [
-        _record("aaa11111", 0, [[IN_A]], cost=0.0001), _record("aaa11111", 1, [[IN_A]], cost=0.0001),
-        _record("bbb22222", 0, [[OUT_B], []], cost=0.0001), _record("bbb22222", 1, [[OUT_B], []], cost=0.0001),
-        _record("ccc33333", 0, [[[[6]]]], cost=0.0001), _record("ccc33333", 1, [[[[6]]]], cost=0.0001),
-    ])
+    first = _direct_run(
+        tmp_path,
+        "run-good",
+        "model-good",
+        [
+            _record("aaa11111", 0, [[OUT_A]]),
+            _record("aaa11111", 1, [[IN_A]]),
+            _record("bbb22222", 0, [[OUT_B], [[[4]]]]),
+            _record("bbb22222", 1, [[[[3, 3], [3, 3]]], [[[4, 4], [4, 4]]]]),
+            _record("ccc33333", 0, None, status="parse_failure", error="no_grid: <script>alert(1)</script>"),
+            _record("ccc33333", 1, None, status="error", error="ModelTimeoutError: no answer in 60 s"),
+        ],
+    )
+    second = _direct_run(
+        tmp_path,
+        "run-cheap",
+        "model-cheap",
+        [
+            _record("aaa11111", 0, [[IN_A]], cost=0.0001),
+            _record("aaa11111", 1, [[IN_A]], cost=0.0001),
+            _record("bbb22222", 0, [[OUT_B], []], cost=0.0001),
+            _record("bbb22222", 1, [[OUT_B], []], cost=0.0001),
+            _record("ccc33333", 0, [[[[6]]]], cost=0.0001),
+            _record("ccc33333", 1, [[[[6]]]], cost=0.0001),
+        ],
+    )
     return first, second
 
 
@@ -127,8 +154,13 @@ def test_report_html_shows_the_grids_in_chromium(two_runs, tmp_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
         )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -137,8 +169,9 @@ def test_report_html_shows_the_grids_in_chromium(two_runs, tmp_path):
             page.goto((out / "report.html").as_uri())
             # every grid picture is drawn with a real size
             sizes = page.eval_on_selector_all(
-                "figure .pic svg", "els => els.map(e => [e.getBoundingClientRect().width, "
-                "e.getBoundingClientRect().height])")
+                "figure .pic svg",
+                "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])",
+            )
             assert len(sizes) >= 20
             assert all(w > 20 and h > 20 for w, h in sizes)
             # the plot image decoded

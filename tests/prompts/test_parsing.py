@@ -53,7 +53,11 @@ def test_code_with_a_syntax_error_is_still_the_answer_and_unfenced_code_is_found
 
 
 def test_thinking_is_set_aside() -> None:
-    reply = "<think>maybe ```python\ndef solve(g): return None\n``` no</think>Answer:\n```python\n" + SOLVER + "```"
+    reply = (
+        "<think>maybe ```python\ndef solve(g): return None\n``` no</think>Answer:\n```python\n"
+        + SOLVER
+        + "```"
+    )
     assert parse_code(reply).code == SOLVER
 
 
@@ -64,7 +68,7 @@ def test_thinking_is_set_aside() -> None:
         ("   \r\n  ", "empty"),
         ("I cannot solve this puzzle.", "no_code"),
         ("```python\ndef helper(x):\n    return x\n```", "no_solver"),
-        ("```json\n{\"a\": 1}\n```", "no_code"),
+        ('```json\n{"a": 1}\n```', "no_code"),
     ],
 )
 def test_unparseable_code_replies_are_typed_failures(reply: str, kind: str) -> None:

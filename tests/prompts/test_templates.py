@@ -17,7 +17,10 @@ from arcforge.task.model import Pair, Task
 def _task_with_sentinels() -> tuple[Task, list[Grid]]:
     """A real task whose test outputs are replaced by unique grids found nowhere else in it."""
     task = load_dataset("arc-agi-2/training").get("00576224")
-    sentinels = [Grid([[5, 1, 5, 1, 5, 1, 5], [0, 9, 0, 9, 0, 9, 1]]), Grid([[2, 8, 2], [8, 8, 2], [6, 6, 6]])]
+    sentinels = [
+        Grid([[5, 1, 5, 1, 5, 1, 5], [0, 9, 0, 9, 0, 9, 1]]),
+        Grid([[2, 8, 2], [8, 8, 2], [6, 6, 6]]),
+    ]
     test = (Pair(task.test[0].input, sentinels[0]), Pair(Grid([[1, 2], [3, 4]]), sentinels[1]))
     return Task(id=task.id, train=task.train, test=test), sentinels
 

@@ -15,12 +15,20 @@ CHAT = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
 
 
 def test_plays_the_script_in_order_then_reports_exhaustion() -> None:
-    script = [error(429, retry_after=1), reply("hello", cost=0.25, reasoning="because"), error_in_body("boom")]
+    script = [
+        error(429, retry_after=1),
+        reply("hello", cost=0.25, reasoning="because"),
+        error_in_body("boom"),
+    ]
     with ScriptedServer(script) as server, httpx.Client(base_url=server.base_url) as http:
         first = http.post("/chat/completions", json=CHAT)
         assert first.status_code == 429 and first.headers["retry-after"] == "1"
         second = http.post("/chat/completions", json=CHAT).json()
-        assert second["choices"][0]["message"] == {"role": "assistant", "content": "hello", "reasoning": "because"}
+        assert second["choices"][0]["message"] == {
+            "role": "assistant",
+            "content": "hello",
+            "reasoning": "because",
+        }
         assert second["usage"]["cost"] == 0.25
         third = http.post("/chat/completions", json=CHAT)
         assert third.status_code == 200 and third.json()["error"]["message"] == "boom"
@@ -50,7 +58,9 @@ def test_stream_arrives_in_pieces_and_slowly() -> None:
     with ScriptedServer([reply("one two three four five", reasoning="hmm", chunk_delay_s=0.05)]) as server:
         text, reasoning, usage = "", "", None
         started = time.monotonic()
-        with httpx.stream("POST", f"{server.base_url}/chat/completions", json={**CHAT, "stream": True}) as response:
+        with httpx.stream(
+            "POST", f"{server.base_url}/chat/completions", json={**CHAT, "stream": True}
+        ) as response:
             lines = [line for line in response.iter_lines() if line.startswith("data:")]
         assert time.monotonic() - started > 0.2  # several events, 50 ms apart
         assert lines[-1] == "data: [DONE]"
@@ -90,7 +100,9 @@ def test_ollama_and_anthropic_dialects() -> None:
 def test_counts_requests_in_flight() -> None:
     with ScriptedServer(responder=lambda _: reply("ok", delay_s=0.3)) as server:
         threads = [
-            threading.Thread(target=httpx.post, args=(f"{server.base_url}/chat/completions",), kwargs={"json": CHAT})
+            threading.Thread(
+                target=httpx.post, args=(f"{server.base_url}/chat/completions",), kwargs={"json": CHAT}
+            )
             for _ in range(4)
         ]
         for thread in threads:

@@ -19,8 +19,13 @@ def test_defaults_and_bounds() -> None:
     options = discuss_options(settings())
     assert options.models == ("local",) and options.base_url is None and options.daily_spend_usd == 1.0
     assert options.max_tokens == 4096 and options.run_wall_s == 2.0 and options.sandbox_workers == 1
-    tuned = discuss_options(settings(ARCFORGE_DISCUSS_MAX_TOKENS="512", ARCFORGE_DISCUSS_RUN_SECONDS="0.5",
-                                     ARCFORGE_DISCUSS_BASE_URL="http://127.0.0.1:9/v1"))
+    tuned = discuss_options(
+        settings(
+            ARCFORGE_DISCUSS_MAX_TOKENS="512",
+            ARCFORGE_DISCUSS_RUN_SECONDS="0.5",
+            ARCFORGE_DISCUSS_BASE_URL="http://127.0.0.1:9/v1",
+        )
+    )
     assert (tuned.max_tokens, tuned.run_wall_s, tuned.base_url) == (512, 0.5, "http://127.0.0.1:9/v1")
     with pytest.raises(UsageError, match="ARCFORGE_DISCUSS_MAX_TOKENS='lots' is not a number"):
         discuss_options(settings(ARCFORGE_DISCUSS_MAX_TOKENS="lots"))
@@ -50,13 +55,29 @@ def test_the_context_holds_no_test_output_and_each_message_once() -> None:
         def __init__(self, role: str, content: str, usage: dict | None = None) -> None:
             self.role, self.content, self.usage = role, content, usage
 
-    history = [Stored("user", "Q1"), Stored("assistant", "A1"), Stored("user", "Q2"),
-               Stored("assistant", "broken", {"outcome": "error"}), Stored("assistant", "", {"cleared": True})]
+    history = [
+        Stored("user", "Q1"),
+        Stored("assistant", "A1"),
+        Stored("user", "Q2"),
+        Stored("assistant", "broken", {"outcome": "error"}),
+        Stored("assistant", "", {"cleared": True}),
+    ]
     for encoding in ("json-rows", "digits", "spaced", "color-names"):
         messages = build_messages(task, history, encoding=encoding)
         system = messages[0]["content"]
-        assert "9,8,7" not in system and "987" not in system and "9 8 7" not in system and "maroon" not in system.split("The task:")[1]
-        assert [(m["role"], m["content"]) for m in messages[1:]] == [("user", "Q1"), ("assistant", "A1"), ("user", "Q2")]
-    secrets = secret_values({"OPENAI_API_KEY": "sk-abcdefgh123", "ARCFORGE_HOME": "/home/x", "SHORT_KEY": "abc"})
+        assert (
+            "9,8,7" not in system
+            and "987" not in system
+            and "9 8 7" not in system
+            and "maroon" not in system.split("The task:")[1]
+        )
+        assert [(m["role"], m["content"]) for m in messages[1:]] == [
+            ("user", "Q1"),
+            ("assistant", "A1"),
+            ("user", "Q2"),
+        ]
+    secrets = secret_values(
+        {"OPENAI_API_KEY": "sk-abcdefgh123", "ARCFORGE_HOME": "/home/x", "SHORT_KEY": "abc"}
+    )
     assert secrets == ("sk-abcdefgh123",)
     assert redact("failed with sk-abcdefgh123", secrets) == "failed with [redacted]"

@@ -49,26 +49,44 @@ def add_model_options(
     group = parser.add_argument_group("model")
     if model:
         group.add_argument(
-            "--model", "--model_identifier", dest="model", default=default, required=required and default is None,
-            metavar="ID", help="a registry id (see `arcforge models list`) or PROVIDER:MODEL_NAME"
+            "--model",
+            "--model_identifier",
+            dest="model",
+            default=default,
+            required=required and default is None,
+            metavar="ID",
+            help="a registry id (see `arcforge models list`) or PROVIDER:MODEL_NAME"
             + (f" (default: {default})" if default else ""),
         )
     group.add_argument(
-        "--base-url", "--base_url", dest="base_url", metavar="URL",
+        "--base-url",
+        "--base_url",
+        dest="base_url",
+        metavar="URL",
         help="send requests to this OpenAI-compatible (or the provider's) API root instead, e.g. http://127.0.0.1:8000/v1",
     )
     group.add_argument("--no-cache", dest="no_cache", action="store_true", help="ignore cached responses")
     group.add_argument("--temperature", type=_temperature, metavar="T", help="sampling temperature (0-2)")
     group.add_argument(
-        "--max-tokens", "--max_tokens", dest="max_tokens", type=_positive, metavar="N", help="most tokens to generate"
+        "--max-tokens",
+        "--max_tokens",
+        dest="max_tokens",
+        type=_positive,
+        metavar="N",
+        help="most tokens to generate",
     )
     group.add_argument(
-        "--reasoning-effort", "--reasoning_effort", dest="reasoning_effort", choices=_EFFORTS,
+        "--reasoning-effort",
+        "--reasoning_effort",
+        dest="reasoning_effort",
+        choices=_EFFORTS,
         help="how hard a reasoning model thinks",
     )
 
 
-def client_from_args(args: argparse.Namespace, settings: Any = None) -> AbstractAsyncContextManager[ModelClient]:
+def client_from_args(
+    args: argparse.Namespace, settings: Any = None
+) -> AbstractAsyncContextManager[ModelClient]:
     """``open_client`` for the model the options name (``settings`` default: :func:`load_settings`)."""
     from arcforge.errors import UsageError
     from arcforge.models import open_client
@@ -84,7 +102,9 @@ def client_from_args(args: argparse.Namespace, settings: Any = None) -> Abstract
     )
 
 
-def request_from_args(args: argparse.Namespace, messages: list[dict[str, Any]], *, sample_index: int = 0) -> ChatRequest:
+def request_from_args(
+    args: argparse.Namespace, messages: list[dict[str, Any]], *, sample_index: int = 0
+) -> ChatRequest:
     """A request with the options' temperature, max tokens and reasoning effort."""
     from arcforge.models import ChatRequest
 

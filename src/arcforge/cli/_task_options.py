@@ -29,20 +29,35 @@ def add_task_options(parser: argparse.ArgumentParser, *, dataset_default: str | 
     group = parser.add_argument_group("task selection")
     shown = dataset_default or _DEFAULT
     group.add_argument(
-        "--dataset", default=dataset_default, metavar="NAME|PATH",
+        "--dataset",
+        default=dataset_default,
+        metavar="NAME|PATH",
         help=f"an embedded dataset name or a path to a folder, dataset.json or Kaggle file (default: {shown})",
     )
     group.add_argument(
-        "--task-ids", "--task_ids", dest="task_ids", metavar="IDS",
+        "--task-ids",
+        "--task_ids",
+        dest="task_ids",
+        metavar="IDS",
         help="""task ids: a JSON list '["007bbfb7","00d62c1b"]', a comma list, or @FILE""",
     )
     group.add_argument(
-        "--max-tasks", "--max_tasks", dest="max_tasks", type=_non_negative, metavar="N",
+        "--max-tasks",
+        "--max_tasks",
+        dest="max_tasks",
+        type=_non_negative,
+        metavar="N",
         help="at most N tasks (after the other selections)",
     )
-    group.add_argument("--tasks", dest="task_slice", metavar="[A:B]", help='a slice of the tasks, e.g. "[0:10]"')
     group.add_argument(
-        "--version", dest="version", type=_version, default=0, metavar="N",
+        "--tasks", dest="task_slice", metavar="[A:B]", help='a slice of the tasks, e.g. "[0:10]"'
+    )
+    group.add_argument(
+        "--version",
+        dest="version",
+        type=_version,
+        default=0,
+        metavar="N",
         help="task version (0, the original, by default; 'all' for every version held)",
     )
 

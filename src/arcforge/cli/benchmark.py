@@ -7,18 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-# options that define a run (kept in the manifest; taken from it on --resume when not given again)
-_RUN_OPTIONS = (
-    "dataset", "task_ids", "max_tasks", "task_slice", "version",
-    "model", "base_url", "temperature", "max_tokens", "reasoning_effort",
-    "samples", "encoding", "template",
-)
+from arcforge.cli._run_options import RUN_OPTIONS, positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from arcforge.cli._model_options import add_model_options
+    from arcforge.cli._run_options import add_run_options
     from arcforge.cli._task_options import add_json_option, add_task_options
-    from arcforge.cli.generate import add_run_options
 
     parser = subparsers.add_parser(
         "benchmark",
@@ -39,8 +34,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "agree. The oracle (any of the K right) is reported too, as an upper bound."
         ),
     )
-    code.add_argument("--samples", "--best_of", "--best-of", dest="samples", type=_positive, default=4,
-                      metavar="K", help="programs per task (default 4; --best_of is the original spelling)")
+    code.add_argument(
+        "--samples",
+        "--best_of",
+        "--best-of",
+        dest="samples",
+        type=positive_int,
+        default=4,
+        metavar="K",
+        help="programs per task (default 4; --best_of is the original spelling)",
+    )
     direct = modes.add_parser(
         "direct",
         help="the model writes the output grid of every test input; 2 attempts each",
@@ -50,26 +53,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Replies that cannot be parsed are counted apart from wrong answers."
         ),
     )
-    direct.add_argument("--attempts", dest="samples", type=_attempts, default=2, metavar="N",
-                        help="attempts (samples) per task, 1 or 2 (default 2)")
+    direct.add_argument(
+        "--attempts",
+        dest="samples",
+        type=_attempts,
+        default=2,
+        metavar="N",
+        help="attempts (samples) per task, 1 or 2 (default 2)",
+    )
     for sub in (code, direct):
         add_task_options(sub)
         add_model_options(sub)
-        sub.add_argument("--encoding", default="json-rows", metavar="NAME",
-                         help="grid encoding in prompts: json-rows (default), digits, spaced, color-names")
+        sub.add_argument(
+            "--encoding",
+            default="json-rows",
+            metavar="NAME",
+            help="grid encoding in prompts: json-rows (default), digits, spaced, color-names",
+        )
         sub.add_argument("--template", metavar="NAME", help="prompt template (default: the mode's latest)")
         add_run_options(sub)
         add_json_option(sub)
-        sub.set_defaults(handler=run_benchmark_command,
-                         option_defaults={dest: sub.get_default(dest) for dest in _RUN_OPTIONS})
+        sub.set_defaults(
+            handler=run_benchmark_command,
+            option_defaults={dest: sub.get_default(dest) for dest in RUN_OPTIONS},
+        )
 
 
 def run_benchmark_command(args: argparse.Namespace) -> int:
     import asyncio
     from pathlib import Path
 
+    from arcforge.cli._run_options import command_line, fill_from_manifest, run_options
     from arcforge.cli._task_options import tasks_from_args
-    from arcforge.cli.generate import command_line, fill_from_manifest, run_options
     from arcforge.errors import UsageError
     from arcforge.pipelines.benchmark import BenchmarkOptions, run_benchmark
     from arcforge.settings import load_settings
@@ -102,8 +117,12 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
         run_benchmark(options, settings=load_settings(), dataset=dataset, tasks=tasks, manifest_extra=extra)
     )
     if args.json:
-        print(json.dumps({"run_dir": str(outcome.run_dir), "submission": str(outcome.submission),
-                          **outcome.score}, indent=2))
+        print(
+            json.dumps(
+                {"run_dir": str(outcome.run_dir), "submission": str(outcome.submission), **outcome.score},
+                indent=2,
+            )
+        )
     else:
         print(format_outcome(outcome.score, run_dir=outcome.run_dir, task_count=len(tasks)))
     return 130 if outcome.stopped == "interrupted" else 0
@@ -125,8 +144,10 @@ def format_outcome(score: dict[str, Any], *, run_dir: Path, task_count: int) -> 
     ]
     if score.get("oracle"):
         oracle = score["oracle"]
-        lines.append(f"oracle pass@{oracle['k']} (any of the {oracle['k']} programs right; an upper bound, "
-                     f"not a score): {oracle['score']:.4f}")
+        lines.append(
+            f"oracle pass@{oracle['k']} (any of the {oracle['k']} programs right; an upper bound, "
+            f"not a score): {oracle['score']:.4f}"
+        )
     lines += [
         f"samples: {score['samples']}; parse failures: {score['parse_failures']} "
         f"({score['parse_failure_rate']:.0%}); errors: {score['errors']}",
@@ -134,25 +155,20 @@ def format_outcome(score: dict[str, Any], *, run_dir: Path, task_count: int) -> 
         f"{tokens['prompt_tokens']:,} in / {tokens['completion_tokens']:,} out",
     ]
     if not score.get("complete", True):
-        lines.append(f"run stopped ({score.get('stopped')}): scored on what was done so far; continue with "
-                     f"`arcforge benchmark {score['mode']} --resume {run_dir}`")
-    lines += [f"run directory: {run_dir}", f"submission: {run_dir / 'submission.json'}",
-              f"report: arcforge report {run_dir}"]
+        lines.append(
+            f"run stopped ({score.get('stopped')}): scored on what was done so far; continue with "
+            f"`arcforge benchmark {score['mode']} --resume {run_dir}`"
+        )
+    lines += [
+        f"run directory: {run_dir}",
+        f"submission: {run_dir / 'submission.json'}",
+        f"report: arcforge report {run_dir}",
+    ]
     return "\n".join(lines)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
-
-
 def _attempts(text: str) -> int:
-    value = _positive(text)
+    value = positive_int(text)
     if value > 2:
         raise argparse.ArgumentTypeError(f"{text}: the ARC Prize rule allows at most 2 attempts")
     return value

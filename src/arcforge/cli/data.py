@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("data", help="list, show, count, validate, export, compare and merge datasets")
+    parser = subparsers.add_parser(
+        "data", help="list, show, count, validate, export, compare and merge datasets"
+    )
     commands = parser.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
     parser.set_defaults(handler=lambda args: _print_help(parser))
 
@@ -33,13 +36,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     show = commands.add_parser("show", help="a task in colour in the terminal, or as a PNG picture")
     show.add_argument("task_id", metavar="ID", help="the task id")
-    show.add_argument("--dataset", default=None, metavar="NAME|PATH", help="dataset (default: arc-agi-2/evaluation)")
+    show.add_argument(
+        "--dataset", default=None, metavar="NAME|PATH", help="dataset (default: arc-agi-2/evaluation)"
+    )
     show.add_argument("--version", type=int, default=0, metavar="N", help="task version (default 0)")
     show.add_argument("--transform", metavar="NAME", help="show the task transformed, e.g. rot90 or flip_lr")
     show.add_argument("--png", metavar="FILE", help="also write a picture of the task to FILE")
     show.add_argument("--hide-test-outputs", action="store_true", help="leave the test outputs out")
-    show.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                      help="colour cells (auto: when printing to a terminal and NO_COLOR is unset)")
+    show.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour cells (auto: when printing to a terminal and NO_COLOR is unset)",
+    )
     show.add_argument("--digits", action="store_true", help="write each cell's colour number in it")
     add_json_option(show)
     show.set_defaults(handler=run_show)
@@ -54,9 +63,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_option(validate)
     validate.set_defaults(handler=run_validate)
 
-    export = commands.add_parser("export", help="write the selected tasks as a folder, dataset.json or Kaggle")
+    export = commands.add_parser(
+        "export", help="write the selected tasks as a folder, dataset.json or Kaggle"
+    )
     export.add_argument("out", metavar="OUT", help="output folder or file")
-    export.add_argument("--format", dest="export_format", required=True, choices=("dir", "dataset-json", "kaggle"))
+    export.add_argument(
+        "--format", dest="export_format", required=True, choices=("dir", "dataset-json", "kaggle")
+    )
     add_task_options(export)
     add_json_option(export)
     export.set_defaults(handler=run_export)
@@ -92,36 +105,50 @@ def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    selecting = args.dataset or args.task_ids or args.task_slice or args.max_tasks is not None or args.version != 0
+    selecting = (
+        args.dataset or args.task_ids or args.task_slice or args.max_tasks is not None or args.version != 0
+    )
     if not selecting:
         from arcforge.datasets import CATALOG, DEFAULT_DATASET
 
         rows = [
             {
-                "name": e.name, "tasks": e.task_count, "content_hash": e.content_hash,
-                "default": e.name == DEFAULT_DATASET, "description": e.description,
+                "name": e.name,
+                "tasks": e.task_count,
+                "content_hash": e.content_hash,
+                "default": e.name == DEFAULT_DATASET,
+                "description": e.description,
             }
             for e in CATALOG
         ]
         lines = [f"{'NAME':<22} {'TASKS':>5}  {'HASH':<12}  DESCRIPTION"]
-        lines += [f"{r['name']:<22} {r['tasks']:>5}  {r['content_hash'][:12]}  {r['description']}" for r in rows]
+        lines += [
+            f"{r['name']:<22} {r['tasks']:>5}  {r['content_hash'][:12]}  {r['description']}" for r in rows
+        ]
         lines.append("A path works too: a folder of <id>.json files, a dataset.json, or *_challenges.json.")
         _emit(args, rows, "\n".join(lines))
         return 0
     dataset, tasks = tasks_from_args(args)
     rows = [
         {
-            "id": t.id, "version": t.version, "train": len(t.train), "test": len(t.test),
-            "test_outputs": sum(p.output is not None for p in t.test), "signed_by": list(t.signers),
+            "id": t.id,
+            "version": t.version,
+            "train": len(t.train),
+            "test": len(t.test),
+            "test_outputs": sum(p.output is not None for p in t.test),
+            "signed_by": list(t.signers),
         }
         for t in tasks
     ]
     lines = [f"{'ID':<12} {'VER':>3} {'TRAIN':>5} {'TEST':>4}  SIGNED BY"]
     lines += [
-        f"{r['id']:<12} {r['version']:>3} {r['train']:>5} {r['test']:>4}  {', '.join(r['signed_by'])}" for r in rows
+        f"{r['id']:<12} {r['version']:>3} {r['train']:>5} {r['test']:>4}  {', '.join(r['signed_by'])}"
+        for r in rows
     ]
     lines.append(f"{len(rows)} task(s) of {dataset.name} ({dataset.content_hash[:12]})")
-    _emit(args, {"dataset": dataset.name, "content_hash": dataset.content_hash, "tasks": rows}, "\n".join(lines))
+    _emit(
+        args, {"dataset": dataset.name, "content_hash": dataset.content_hash, "tasks": rows}, "\n".join(lines)
+    )
     return 0
 
 
@@ -144,13 +171,22 @@ def run_show(args: argparse.Namespace) -> int:
         Path(args.png).write_bytes(task_png(task, include_test_outputs=not args.hide_test_outputs))
     if args.json:
         payload = {
-            "dataset": dataset.name, "id": task.id, "version": task.version, "signed_by": list(task.signers),
-            "transform": args.transform, "png": args.png, **task.to_dict(),
+            "dataset": dataset.name,
+            "id": task.id,
+            "version": task.version,
+            "signed_by": list(task.signers),
+            "transform": args.transform,
+            "png": args.png,
+            **task.to_dict(),
         }
         print(json.dumps(payload))
         return 0
     color = _use_color(args.color)
-    print(_render_task(task, dataset_name=dataset.name, transform=args.transform, color=color, digits=args.digits))
+    print(
+        _render_task(
+            task, dataset_name=dataset.name, transform=args.transform, color=color, digits=args.digits
+        )
+    )
     if args.png:
         print(f"wrote {args.png}")
     return 0
@@ -197,14 +233,22 @@ def run_validate(args: argparse.Namespace) -> int:
     except ArcforgeError as exc:
         problems = [str(exc)]
     if args.json:
-        summary = {"format": dataset.format, "tasks": len(dataset), "content_hash": dataset.content_hash} if dataset else {}
-        print(json.dumps({"path": args.path, "valid": not problems, "problems": problems, **summary}, indent=2))
+        summary = (
+            {"format": dataset.format, "tasks": len(dataset), "content_hash": dataset.content_hash}
+            if dataset
+            else {}
+        )
+        print(
+            json.dumps({"path": args.path, "valid": not problems, "problems": problems, **summary}, indent=2)
+        )
     elif dataset is None:
         for problem in problems:
             print(problem)
         print(f"{len(problems)} problem(s) in {args.path}", file=sys.stderr)
     else:
-        print(f"{args.path}: valid {dataset.format} dataset, {len(dataset)} task(s), hash {dataset.content_hash[:12]}")
+        print(
+            f"{args.path}: valid {dataset.format} dataset, {len(dataset)} task(s), hash {dataset.content_hash[:12]}"
+        )
     return 1 if problems else 0
 
 
@@ -212,10 +256,16 @@ def run_export(args: argparse.Namespace) -> int:
     from arcforge.datasets import export_tasks
 
     dataset, tasks = tasks_from_args(args)
-    name = re.sub(r"[^A-Za-z0-9]+", "_", dataset.name).strip("_") if dataset.format == "embedded" else "arcforge"
+    name = (
+        re.sub(r"[^A-Za-z0-9]+", "_", dataset.name).strip("_") if dataset.format == "embedded" else "arcforge"
+    )
     written = export_tasks(tasks, args.out, to=args.export_format, name=name)
-    payload = {"dataset": dataset.name, "format": args.export_format, "tasks": len(tasks),
-               "files": [str(p) for p in written]}
+    payload = {
+        "dataset": dataset.name,
+        "format": args.export_format,
+        "tasks": len(tasks),
+        "files": [str(p) for p in written],
+    }
     where = args.out if len(written) > 2 else ", ".join(str(p) for p in written)
     _emit(args, payload, f"wrote {len(tasks)} task(s) of {dataset.name} as {args.export_format} to {where}")
     return 0
@@ -257,10 +307,18 @@ def run_merge(args: argparse.Namespace) -> int:
 
     entries = merge_dataset_files(args.input_dir, exclude=[args.output], warn=warn)
     write_json(Path(args.output), entries)
-    payload = {"output": args.output, "entries": len(entries),
-               "tasks": len({e["task_id"] for e in entries}), "conflicts": warnings}
-    _emit(args, payload, f"wrote {len(entries)} entries ({payload['tasks']} tasks) to {args.output}"
-          + (f"; {len(warnings)} conflict(s) kept the first" if warnings else ""))
+    payload = {
+        "output": args.output,
+        "entries": len(entries),
+        "tasks": len({e["task_id"] for e in entries}),
+        "conflicts": warnings,
+    }
+    _emit(
+        args,
+        payload,
+        f"wrote {len(entries)} entries ({payload['tasks']} tasks) to {args.output}"
+        + (f"; {len(warnings)} conflict(s) kept the first" if warnings else ""),
+    )
     return 0
 
 

@@ -12,18 +12,29 @@ __all__ = ["register"]
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "export", help="write fine-tuning records (OpenAI chat format) of a run's verified samples",
+        "export",
+        help="write fine-tuning records (OpenAI chat format) of a run's verified samples",
         description="Write the verified samples of a generate-code run as fine-tuning records, with lineage. "
         "Run `arcforge verify RUN_DIR` first.",
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a verified run directory")
-    parser.add_argument("--format", default="chat-jsonl", choices=("chat-jsonl", "parquet"),
-                        help="chat-jsonl (default): one {messages, metadata} object per line; parquet: a table")
-    parser.add_argument("--out", metavar="FILE",
-                        help="where to write (default: RUN_DIR/export.chat.jsonl or RUN_DIR/export.parquet)")
-    parser.add_argument("--augment", metavar="LIST",
-                        help="also export each sample through these transforms, re-verified: d8 (7 symmetries), "
-                        "colors (a colour permutation), or names such as rot90,flip_lr,colors:12->21")
+    parser.add_argument(
+        "--format",
+        default="chat-jsonl",
+        choices=("chat-jsonl", "parquet"),
+        help="chat-jsonl (default): one {messages, metadata} object per line; parquet: a table",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to write (default: RUN_DIR/export.chat.jsonl or RUN_DIR/export.parquet)",
+    )
+    parser.add_argument(
+        "--augment",
+        metavar="LIST",
+        help="also export each sample through these transforms, re-verified: d8 (7 symmetries), "
+        "colors (a colour permutation), or names such as rot90,flip_lr,colors:12->21",
+    )
     add_json_option(parser)
     parser.set_defaults(handler=_export)
 
@@ -38,8 +49,10 @@ def _export(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2))
         return 0
-    print(f"exported {summary.records} record(s) from {summary.verified_samples} verified sample(s)"
-          + (f", {summary.augmented} by augmentation" if args.augment else ""))
+    print(
+        f"exported {summary.records} record(s) from {summary.verified_samples} verified sample(s)"
+        + (f", {summary.augmented} by augmentation" if args.augment else "")
+    )
     if summary.rejected:
         shown = ", ".join(f"{name}: {count}" for name, count in sorted(summary.rejected.items()))
         print(f"augmented programs that failed re-verification (not written): {shown}")

@@ -10,69 +10,58 @@ import argparse
 from typing import Any
 
 from arcforge.cli._model_options import add_model_options
+from arcforge.cli._run_options import (
+    RUN_OPTIONS,
+    add_run_options,
+    command_line,
+    fill_from_manifest,
+    positive_int,
+    run_options,
+)
 from arcforge.cli._task_options import add_json_option, add_task_options
 
-__all__ = ["add_run_options", "command_line", "fill_from_manifest", "register", "run_options"]
-
-# options that define a run (kept in the manifest; taken from it on --resume when not given again)
-_RUN_OPTIONS = (
-    "dataset", "task_ids", "max_tasks", "task_slice", "version",
-    "model", "base_url", "temperature", "max_tokens", "reasoning_effort",
-    "samples", "encoding", "template",
-)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
-    return value
-
-
-def _money(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
-    return value
-
-
-def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """``--out``, ``--resume``, ``--concurrency`` (alias ``--max_concurrent_tasks``) and ``--max-cost``."""
-    group = parser.add_argument_group("run")
-    group.add_argument("--out", metavar="RUN_DIR", help="run directory (default: runs/<command>-<model>-<UTC time>/)")
-    group.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR, skipping what is done")
-    group.add_argument(
-        "--concurrency", "--max_concurrent_tasks", "--max-concurrent-tasks", dest="concurrency",
-        type=_positive_int, default=4, metavar="N", help="requests in flight at once (default: 4)",
-    )
-    group.add_argument("--max-cost", "--max_cost", dest="max_cost", type=_money, metavar="USD",
-                       help="stop taking new work once the run has cost this much")
-    group.add_argument("--no-progress", dest="progress", action="store_false", default=None,
-                       help="no progress bar (default: shown when stderr is a terminal)")
+__all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("generate", help="generate reasoning traces or solver programs with a model")
+    parser = subparsers.add_parser(
+        "generate", help="generate reasoning traces or solver programs with a model"
+    )
     kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
-    for kind, text in (("reasoning", "explanations of each task's rule"), ("code", "explanations and solve(grid)")):
-        sub = kinds.add_parser(kind, help=f"generate {text}", description=f"Generate {text} for the selected tasks.")
+    for kind, text in (
+        ("reasoning", "explanations of each task's rule"),
+        ("code", "explanations and solve(grid)"),
+    ):
+        sub = kinds.add_parser(
+            kind, help=f"generate {text}", description=f"Generate {text} for the selected tasks."
+        )
         add_task_options(sub)
         add_model_options(sub)
-        sub.add_argument("--samples", "--best_of", dest="samples", type=_positive_int, default=1, metavar="K",
-                         help="samples per task (default: 1)")
-        sub.add_argument("--encoding", default="json-rows", metavar="NAME",
-                         help="grid encoding in prompts: json-rows (default), digits, spaced, color-names")
-        sub.add_argument("--template", metavar="NAME", help=f"prompt template (default: the latest {kind}-vN)")
+        sub.add_argument(
+            "--samples",
+            "--best_of",
+            dest="samples",
+            type=positive_int,
+            default=1,
+            metavar="K",
+            help="samples per task (default: 1)",
+        )
+        sub.add_argument(
+            "--encoding",
+            default="json-rows",
+            metavar="NAME",
+            help="grid encoding in prompts: json-rows (default), digits, spaced, color-names",
+        )
+        sub.add_argument(
+            "--template", metavar="NAME", help=f"prompt template (default: the latest {kind}-vN)"
+        )
         add_run_options(sub)
         add_json_option(sub)
-        sub.set_defaults(handler=_generate, kind=kind,
-                         option_defaults={dest: sub.get_default(dest) for dest in _RUN_OPTIONS})
+        sub.set_defaults(
+            handler=_generate,
+            kind=kind,
+            option_defaults={dest: sub.get_default(dest) for dest in RUN_OPTIONS},
+        )
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -93,51 +82,50 @@ def _generate(args: argparse.Namespace) -> int:
     if not tasks:
         raise UsageError("the task selection is empty: check --task-ids, --tasks and --max-tasks")
     options = GenerateOptions(
-        kind=args.kind, model=args.model, samples=args.samples, temperature=args.temperature,
-        max_tokens=args.max_tokens, reasoning_effort=args.reasoning_effort, encoding=args.encoding,
-        template=args.template, base_url=args.base_url, use_cache=not args.no_cache,
+        kind=args.kind,
+        model=args.model,
+        samples=args.samples,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        reasoning_effort=args.reasoning_effort,
+        encoding=args.encoding,
+        template=args.template,
+        base_url=args.base_url,
+        use_cache=not args.no_cache,
     )
     settings = load_settings()
-    summary = asyncio.run(generate_run(
-        tasks, options, settings=settings, dataset_name=dataset.name, dataset_hash=dataset.content_hash,
-        out=args.out, resume=args.resume, concurrency=args.concurrency, max_cost_usd=args.max_cost,
-        progress=False if args.json else args.progress,
-        manifest_extra={"options": run_options(args), "argv": command_line(f"generate {args.kind}", args)},
-    ))
+    summary = asyncio.run(
+        generate_run(
+            tasks,
+            options,
+            settings=settings,
+            dataset_name=dataset.name,
+            dataset_hash=dataset.content_hash,
+            out=args.out,
+            resume=args.resume,
+            concurrency=args.concurrency,
+            max_cost_usd=args.max_cost,
+            progress=False if args.json else args.progress,
+            manifest_extra={
+                "options": run_options(args),
+                "argv": command_line(f"generate {args.kind}", args),
+            },
+        )
+    )
     result = {
-        "run_dir": str(summary.path), "run_id": summary.run_id, "total": summary.total,
-        "skipped": summary.skipped, "written": summary.completed, "by_status": summary.statuses,
-        "prompt_tokens": summary.prompt_tokens, "completion_tokens": summary.completion_tokens,
-        "cost_usd": summary.cost_usd, "stopped": summary.stopped,
+        "run_dir": str(summary.path),
+        "run_id": summary.run_id,
+        "total": summary.total,
+        "skipped": summary.skipped,
+        "written": summary.completed,
+        "by_status": summary.statuses,
+        "prompt_tokens": summary.prompt_tokens,
+        "completion_tokens": summary.completion_tokens,
+        "cost_usd": summary.cost_usd,
+        "stopped": summary.stopped,
     }
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print(describe_generation(summary, verb=f"generate {args.kind}"))
     return 130 if summary.stopped == "interrupted" else 0
-
-
-def run_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The run-defining options as given (stored in the manifest for ``--resume``)."""
-    return {dest: getattr(args, dest, None) for dest in _RUN_OPTIONS if hasattr(args, dest)}
-
-
-def fill_from_manifest(args: argparse.Namespace, path: str) -> None:
-    """Options left at their defaults take the values the resumed run was started with."""
-    from arcforge.engine import RunDirectory
-
-    stored = RunDirectory.open(path).manifest.get("options") or {}
-    defaults = getattr(args, "option_defaults", {})
-    for dest, value in stored.items():
-        if dest in defaults and getattr(args, dest, None) == defaults[dest]:
-            setattr(args, dest, value)
-
-
-def command_line(command: str, args: argparse.Namespace) -> list[str]:
-    """The options of the run as a command line (shown when a resume does not match)."""
-    parts = command.split()
-    defaults = getattr(args, "option_defaults", {})
-    for dest, value in run_options(args).items():
-        if value is not None and value != defaults.get(dest):
-            parts += [f"--{dest.replace('_', '-')}", str(value)]
-    return parts

@@ -28,10 +28,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--json", action="store_true", help="print the result as JSON")
     listing.set_defaults(handler=run_list)
 
-    check = commands.add_parser("check", help="send one small request: latency, tokens, cost, retries or the error")
+    check = commands.add_parser(
+        "check", help="send one small request: latency, tokens, cost, retries or the error"
+    )
     check.add_argument("model", metavar="MODEL", help="a registry id or PROVIDER:MODEL_NAME")
     add_model_options(check, model=False)
-    check.add_argument("--json", action="store_true", help="print one JSON object (ok, latency_s, retries, usage, cost, error)")
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object (ok, latency_s, retries, usage, cost, error)",
+    )
     check.set_defaults(handler=run_check)
 
     chat = commands.add_parser("chat", help="print a model's reply to a prompt")
@@ -68,14 +74,29 @@ def run_list(args: argparse.Namespace) -> int:
             }
         )
     if args.json:
-        print(json.dumps({"models": rows, "providers": sorted(registry.providers), "sources": list(registry.sources)}))
+        print(
+            json.dumps(
+                {"models": rows, "providers": sorted(registry.providers), "sources": list(registry.sources)}
+            )
+        )
         return 0
     header = ("ID", "PROVIDER", "MODEL", "USD/M IN", "USD/M OUT", "KEY")
     table = [header]
     for row in rows:
-        key = "not needed" if row["key_env"] is None else f"{row['key_env']} {'set' if row['key_set'] else 'NOT SET'}"
+        key = (
+            "not needed"
+            if row["key_env"] is None
+            else f"{row['key_env']} {'set' if row['key_set'] else 'NOT SET'}"
+        )
         table.append(
-            (row["id"], row["provider"], row["model"], f"{row['input_price']:g}", f"{row['output_price']:g}", key)
+            (
+                row["id"],
+                row["provider"],
+                row["model"],
+                f"{row['input_price']:g}",
+                f"{row['output_price']:g}",
+                key,
+            )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for row in table:
@@ -97,7 +118,9 @@ def run_check(args: argparse.Namespace) -> int:
 
     async def check() -> dict[str, Any]:
         async with client_from_args(args) as client:
-            completion = await client.complete(request_from_args(args, [{"role": "user", "content": CHECK_PROMPT}]))
+            completion = await client.complete(
+                request_from_args(args, [{"role": "user", "content": CHECK_PROMPT}])
+            )
         return {
             "ok": True,
             "model": completion.model,
@@ -116,8 +139,13 @@ def run_check(args: argparse.Namespace) -> int:
         raise
     except ModelError as exc:
         result = {
-            "ok": False, "model": args.model, "latency_s": None, "retries": getattr(exc, "retries", 0),
-            "usage": None, "cost": None, "error": str(exc),
+            "ok": False,
+            "model": args.model,
+            "latency_s": None,
+            "retries": getattr(exc, "retries", 0),
+            "usage": None,
+            "cost": None,
+            "error": str(exc),
         }
     if args.json:
         print(json.dumps(result))

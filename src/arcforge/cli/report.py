@@ -18,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="benchmark run directories")
     parser.add_argument(
-        "--out", metavar="DIR", default=None,
+        "--out",
+        metavar="DIR",
+        default=None,
         help="folder for the report (default: the run directory; reports/compare-<time>/ for several runs)",
     )
     parser.add_argument("--json", action="store_true", help="print the report's paths as JSON")

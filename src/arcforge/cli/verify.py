@@ -5,43 +5,37 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from arcforge.cli._run_options import positive_float, positive_int
 from arcforge.cli._task_options import add_json_option
 
 __all__ = ["register"]
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
-    return value
-
-
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "verify", help="run a run's programs on every train and test pair (writes RUN_DIR/verification.jsonl)",
+        "verify",
+        help="run a run's programs on every train and test pair (writes RUN_DIR/verification.jsonl)",
         description="Run every program of a generate-code run in the sandbox on every train and test pair. "
         "A sample is verified only when all its pairs pass.",
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a run directory made by `arcforge generate code`")
-    parser.add_argument("--workers", type=_positive_int, metavar="N", help="sandbox processes (default: one per core)")
-    parser.add_argument("--timeout", type=_positive_float, default=2.0, metavar="S",
-                        help="wall-clock seconds for one program on all its task's grids (default: 2)")
-    parser.add_argument("--no-progress", dest="progress", action="store_false", default=None,
-                        help="no progress bar (default: shown when stderr is a terminal)")
+    parser.add_argument(
+        "--workers", type=positive_int, metavar="N", help="sandbox processes (default: one per core)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=2.0,
+        metavar="S",
+        help="wall-clock seconds for one program on all its task's grids (default: 2)",
+    )
+    parser.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        default=None,
+        help="no progress bar (default: shown when stderr is a terminal)",
+    )
     add_json_option(parser)
     parser.set_defaults(handler=_verify)
 
@@ -54,10 +48,14 @@ def _verify(args: argparse.Namespace) -> int:
     from arcforge.pipelines.verify import verify_run
     from arcforge.sandbox import Limits
 
-    summary = asyncio.run(verify_run(
-        args.run_dir, workers=args.workers, limits=Limits(wall_s=args.timeout),
-        progress=False if args.json else args.progress,
-    ))
+    summary = asyncio.run(
+        verify_run(
+            args.run_dir,
+            workers=args.workers,
+            limits=Limits(wall_s=args.timeout),
+            progress=False if args.json else args.progress,
+        )
+    )
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2))
     else:

@@ -34,22 +34,34 @@ class EmbeddedDataset:
 
 CATALOG: tuple[EmbeddedDataset, ...] = (
     EmbeddedDataset(
-        "arc-agi-1/training", "arc1.json", "train", 400,
+        "arc-agi-1/training",
+        "arc1.json",
+        "train",
+        400,
         "c57e68c00e4f13109f7604ca1df764af78083182051b255281fdfeb7af249692",
         "ARC-AGI-1 public training set (Chollet 2019)",
     ),
     EmbeddedDataset(
-        "arc-agi-1/evaluation", "arc1.json", "eval", 400,
+        "arc-agi-1/evaluation",
+        "arc1.json",
+        "eval",
+        400,
         "a00bde48803537f83c57b5738b30c9e94a7f0df1862ae2d21bd38eb33a3c45b9",
         "ARC-AGI-1 public evaluation set",
     ),
     EmbeddedDataset(
-        "arc-agi-2/training", "arcagi2_f3283f7.json", "train", 1000,
+        "arc-agi-2/training",
+        "arcagi2_f3283f7.json",
+        "train",
+        1000,
         "29c8ad969c6ae4529ecdb881b45bcf605a00eef2fc96da307e4f5ed035b5adb9",
         "ARC-AGI-2 public training set (commit f3283f7)",
     ),
     EmbeddedDataset(
-        "arc-agi-2/evaluation", "arcagi2_f3283f7.json", "eval", 120,
+        "arc-agi-2/evaluation",
+        "arcagi2_f3283f7.json",
+        "eval",
+        120,
         "8419a17799c69ce3df75918c1c15954e8acd26f59ca2c931a5641fc26dad2b58",
         "ARC-AGI-2 public evaluation set (commit f3283f7); the default",
     ),

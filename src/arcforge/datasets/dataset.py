@@ -69,7 +69,9 @@ class Dataset:
             return task
         held = self._versions.get(task_id)
         if held:
-            raise UnknownTaskError([f"{task_id} v{version} (held: {', '.join(f'v{v}' for v in held)})"], self.name)
+            raise UnknownTaskError(
+                [f"{task_id} v{version} (held: {', '.join(f'v{v}' for v in held)})"], self.name
+            )
         raise UnknownTaskError([task_id], self.name)
 
     def __len__(self) -> int:

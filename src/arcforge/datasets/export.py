@@ -99,5 +99,7 @@ def _challenges_file(out: Path, name: str) -> Path:
     if out.name.endswith("_challenges.json"):
         return out
     if out.suffix == ".json":
-        raise UsageError(f"{out}: a Kaggle export is NAME_challenges.json (its answers go beside it), or a folder")
+        raise UsageError(
+            f"{out}: a Kaggle export is NAME_challenges.json (its answers go beside it), or a folder"
+        )
     return out / f"{name}_challenges.json"

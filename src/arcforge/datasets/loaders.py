@@ -104,7 +104,9 @@ def read_json(path: Path) -> Any:
         with path.open("rb") as handle:
             return json.load(handle)
     except json.JSONDecodeError as exc:
-        raise DatasetError(f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        raise DatasetError(
+            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{path}: not UTF-8 text, so not JSON") from exc
     except OSError as exc:
@@ -150,7 +152,9 @@ def _load_dir(path: Path) -> Dataset:
     if not files:
         inner = sorted(p.name for p in path.iterdir() if p.is_dir() and any(p.glob("*.json")))
         hint = f"; its subfolders {', '.join(inner[:5])} do: pass one of them" if inner else ""
-        raise DatasetError(f"{path}: a dataset folder holds <task id>.json files, and this one has none{hint}")
+        raise DatasetError(
+            f"{path}: a dataset folder holds <task id>.json files, and this one has none{hint}"
+        )
     problems: list[str] = []
     sources = []
     for file in files:
@@ -192,10 +196,14 @@ def _load_dataset_json(path: Path, data: Any) -> Dataset:
             problems.append(f"{place}: 'signed_by' must be a list of names")
             continue
         if (task_id, version) in seen:
-            problems.append(f"{place}: repeats entry [{seen[(task_id, version)]}] (merge files with `arcforge data merge`)")
+            problems.append(
+                f"{place}: repeats entry [{seen[(task_id, version)]}] (merge files with `arcforge data merge`)"
+            )
             continue
         seen[(task_id, version)] = i
-        task = _build(task_id, entry, place, problems, version=version, signers=tuple(signers), source=str(path))
+        task = _build(
+            task_id, entry, place, problems, version=version, signers=tuple(signers), source=str(path)
+        )
         if task is not None:
             tasks.append(task)
     if problems:
@@ -212,7 +220,9 @@ def _load_kaggle(challenges: Path, data: Any = None) -> Dataset:
     solutions_path = _solutions_path(challenges)
     solutions = read_json(solutions_path) if solutions_path and solutions_path.is_file() else {}
     if not isinstance(solutions, dict):
-        raise DatasetError(f"{solutions_path}: a solutions file holds a JSON object mapping task ids to grids")
+        raise DatasetError(
+            f"{solutions_path}: a solutions file holds a JSON object mapping task ids to grids"
+        )
     problems: list[str] = []
     tasks: list[Task] = []
     for task_id, raw in data.items():
@@ -229,13 +239,17 @@ def _load_kaggle(challenges: Path, data: Any = None) -> Dataset:
         test = []
         for j, (pair, output) in enumerate(zip(task.test, outputs, strict=True)):
             try:
-                test.append(Pair(pair.input, Grid(output, place=f"{solutions_path}: {task_id}: test[{j}].output")))
+                test.append(
+                    Pair(pair.input, Grid(output, place=f"{solutions_path}: {task_id}: test[{j}].output"))
+                )
             except InvalidTaskError as exc:
                 problems.extend(exc.problems)
         tasks.append(Task(id=task_id, train=task.train, test=tuple(test), source=str(challenges)))
     unknown = sorted(set(solutions) - set(data))
     if unknown:
-        problems.append(f"{solutions_path}: solutions for tasks not in {challenges.name}: {', '.join(unknown[:10])}")
+        problems.append(
+            f"{solutions_path}: solutions for tasks not in {challenges.name}: {', '.join(unknown[:10])}"
+        )
     if problems:
         raise InvalidTaskError(problems)
     return Dataset.from_tasks(tasks, name=str(challenges), format="kaggle")
@@ -258,8 +272,14 @@ def _build_all(sources: Any, *, problems: list[str] | None = None) -> list[Task]
 
 
 def _build(
-    task_id: str, raw: Any, place: str, problems: list[str], *, source: str,
-    version: int = 0, signers: tuple[str, ...] = (),
+    task_id: str,
+    raw: Any,
+    place: str,
+    problems: list[str],
+    *,
+    source: str,
+    version: int = 0,
+    signers: tuple[str, ...] = (),
 ) -> Task | None:
     try:
         return Task.from_dict(raw, task_id=task_id, source=source, version=version, signers=signers)
@@ -277,7 +297,9 @@ def _challenges_path(path: Path) -> Path:
     if path.name.endswith("_solutions.json"):
         sibling = path.with_name(path.name[: -len("_solutions.json")] + "_challenges.json")
         if not sibling.is_file():
-            raise DatasetError(f"{path} holds only answers: its tasks live in {sibling.name}, which is missing")
+            raise DatasetError(
+                f"{path} holds only answers: its tasks live in {sibling.name}, which is missing"
+            )
         return sibling
     return path
 

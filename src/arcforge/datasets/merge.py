@@ -105,7 +105,9 @@ def _normalise(raw: Any, place: str, problems: list[str]) -> dict[str, Any] | No
     except InvalidTaskError as exc:
         problems.extend(exc.problems)
         return None
-    extra = {k: v for k, v in raw.items() if k not in {"id", "task_id", "version", "signed_by", "train", "test"}}
+    extra = {
+        k: v for k, v in raw.items() if k not in {"id", "task_id", "version", "signed_by", "train", "test"}
+    }
     return {
         "task_id": task_id,
         "version": version,

@@ -69,7 +69,7 @@ def parse_task_slice(text: str) -> slice:
     if match:
         index = int(match.group(1))
         return slice(index, index + 1 if index != -1 else None)
-    raise UsageError(f"--tasks {text!r} is not a slice: write it like \"[0:10]\", \"[10:]\" or \"[-5:]\"")
+    raise UsageError(f'--tasks {text!r} is not a slice: write it like "[0:10]", "[10:]" or "[-5:]"')
 
 
 def select_tasks(

@@ -17,7 +17,13 @@ class RunProgress:
     """A context manager around a rich progress bar; a silent no-op when disabled."""
 
     def __init__(
-        self, *, total: int, done: int = 0, description: str = "run", enabled: bool | None = None, usage: bool = True
+        self,
+        *,
+        total: int,
+        done: int = 0,
+        description: str = "run",
+        enabled: bool | None = None,
+        usage: bool = True,
     ) -> None:
         self.total = total
         self._usage = usage

@@ -56,7 +56,9 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{stamp}-{secrets.token_hex(3)}"
 
 
-def default_run_path(command: str, model: str, *, root: Path | str = "runs", now: datetime | None = None) -> Path:
+def default_run_path(
+    command: str, model: str, *, root: Path | str = "runs", now: datetime | None = None
+) -> Path:
     """``runs/<command>-<model>-<UTC time>/`` with the model name made safe for a folder name."""
     safe_model = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_") or "model"
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
@@ -79,7 +81,9 @@ class RunDirectory:
 
     # construction -----------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: Path | str, *, command: str, config: Mapping[str, Any], **extra: Any) -> RunDirectory:
+    def create(
+        cls, path: Path | str, *, command: str, config: Mapping[str, Any], **extra: Any
+    ) -> RunDirectory:
         """A new run in ``path`` (created; must not already hold a run).
 
         ``command`` is the command's name (``"generate code"``); ``config`` is everything that makes
@@ -88,7 +92,9 @@ class RunDirectory:
         """
         path = Path(path)
         if (path / MANIFEST).exists() or (path / RECORDS).exists():
-            raise RunError(f"{path} already holds a run: continue it with --resume {path} or choose another --out")
+            raise RunError(
+                f"{path} already holds a run: continue it with --resume {path} or choose another --out"
+            )
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -174,7 +180,9 @@ class RunDirectory:
         keys = sorted((set(stored) | set(config)) - set(ignore))
         differing = [key for key in keys if _canonical(stored.get(key)) != _canonical(config.get(key))]
         if differing:
-            shown = "; ".join(f"{k}: run has {stored.get(k)!r}, command has {config.get(k)!r}" for k in differing[:4])
+            shown = "; ".join(
+                f"{k}: run has {stored.get(k)!r}, command has {config.get(k)!r}" for k in differing[:4]
+            )
             original = " ".join(self.manifest.get("argv") or [])
             hint = f" (the run was started with: arcforge {original})" if original else ""
             raise RunError(f"--resume {self.path}: the command differs from the run ({shown}){hint}")
@@ -302,7 +310,9 @@ def _lock_run(path: Path) -> TextIO:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.close()
-        raise RunError(f"{path} is in use by another arcforge process; wait for it or stop it first") from None
+        raise RunError(
+            f"{path} is in use by another arcforge process; wait for it or stop it first"
+        ) from None
     return handle
 
 

@@ -107,8 +107,9 @@ async def run_tasks(
     if state.cost_reached(totals.cost_usd):
         state.stop("max_cost")
 
-    bar = RunProgress(total=len(all_items), done=len(all_items) - len(pending), description=description,
-                      enabled=progress)
+    bar = RunProgress(
+        total=len(all_items), done=len(all_items) - len(pending), description=description, enabled=progress
+    )
     queue: Iterator[WorkItem] = iter(pending)
     session_counts: Counter[str] = Counter()
 
@@ -125,8 +126,13 @@ async def run_tasks(
                 run.append(record)
             except (TypeError, ValueError) as exc:  # not JSON: keep the item, as an error record
                 run.log(f"{item.key}: record is not JSON ({exc}); written as an error")
-                record = {"key": item.key, "run_id": run.run_id, "created_at": utc_now(), "status": "error",
-                          "error": f"the worker's record could not be written as JSON: {exc}"}
+                record = {
+                    "key": item.key,
+                    "run_id": run.run_id,
+                    "created_at": utc_now(),
+                    "status": "error",
+                    "error": f"the worker's record could not be written as JSON: {exc}",
+                }
                 run.append(record)
             session_counts[str(record.get("status", "ok"))] += 1
             totals.add(record)
@@ -171,11 +177,15 @@ async def run_tasks(
             stopped=stopped,
         )
         _finish_manifest(run, summary, session_start)
-        run.log(f"session end: {summary.completed} written, stopped={stopped}, cost {summary.cost_usd:.4f} USD")
+        run.log(
+            f"session end: {summary.completed} written, stopped={stopped}, cost {summary.cost_usd:.4f} USD"
+        )
         run.close()
     if failure is not None and stopped == "failed":
-        raise RunError(f"the run stopped on an internal error ({failure!r}); see {run.path / 'run.log'} "
-                       f"and continue with --resume {run.path}") from failure
+        raise RunError(
+            f"the run stopped on an internal error ({failure!r}); see {run.path / 'run.log'} "
+            f"and continue with --resume {run.path}"
+        ) from failure
     return summary
 
 
@@ -258,7 +268,11 @@ async def _call_worker(worker: Worker, item: WorkItem, run: RunDirectory) -> dic
         run.log(f"{item.key}: unexpected {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         return {"key": item.key, "status": "error", "error": f"{type(exc).__name__}: {exc}"}
     if not isinstance(record, dict):
-        return {"key": item.key, "status": "error", "error": f"worker returned {type(record).__name__}, not a dict"}
+        return {
+            "key": item.key,
+            "status": "error",
+            "error": f"worker returned {type(record).__name__}, not a dict",
+        }
     return dict(record)
 
 
@@ -275,17 +289,22 @@ def _check_unique(items: list[WorkItem]) -> None:
 
 def _finish_manifest(run: RunDirectory, summary: RunSummary, session_start: str) -> None:
     counts = summarize_records(run.iter_records())
-    status = {None: "completed", "interrupted": "interrupted", "max_cost": "stopped_max_cost", "failed": "failed"}[
-        summary.stopped
-    ]
+    status = {
+        None: "completed",
+        "interrupted": "interrupted",
+        "max_cost": "stopped_max_cost",
+        "failed": "failed",
+    }[summary.stopped]
     sessions = list(run.manifest.get("sessions") or [])
-    sessions.append({
-        "started_at": session_start,
-        "ended_at": utc_now(),
-        "written": summary.completed,
-        "skipped": summary.skipped,
-        "stopped": summary.stopped,
-    })
+    sessions.append(
+        {
+            "started_at": session_start,
+            "ended_at": utc_now(),
+            "written": summary.completed,
+            "skipped": summary.skipped,
+            "stopped": summary.stopped,
+        }
+    )
     run.write_manifest(
         status=status,
         ended_at=utc_now(),

@@ -43,7 +43,9 @@ CREATE INDEX IF NOT EXISTS log_key ON log(key);
 """
 
 
-def request_document(identity: str, params: dict[str, Any], messages: list[dict[str, Any]], sample: int) -> str:
+def request_document(
+    identity: str, params: dict[str, Any], messages: list[dict[str, Any]], sample: int
+) -> str:
     """The canonical JSON of a request: what is hashed for the key and stored in the log."""
     return json.dumps(
         {"model": identity, "params": params, "messages": messages, "sample_index": sample},

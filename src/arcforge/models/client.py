@@ -105,7 +105,9 @@ class ModelClient:
             messages=request.messages,
             temperature=entry.temperature if request.temperature is None else request.temperature,
             max_tokens=entry.max_tokens if request.max_tokens is None else request.max_tokens,
-            reasoning_effort=entry.reasoning_effort if request.reasoning_effort is None else request.reasoning_effort,
+            reasoning_effort=entry.reasoning_effort
+            if request.reasoning_effort is None
+            else request.reasoning_effort,
             sample_index=request.sample_index,
             extra=request.extra,
         )
@@ -218,7 +220,8 @@ class ModelClient:
             if wait is not None:
                 if wait > self._options.max_retry_after_s:
                     return ProviderError(
-                        exc.status, f"{exc.provider_message} (the provider asks to wait {wait:.0f} s; try later)"
+                        exc.status,
+                        f"{exc.provider_message} (the provider asks to wait {wait:.0f} s; try later)",
                     )
                 self._limits.pause(wait)
             return _Retryable(exc, wait)
@@ -227,7 +230,9 @@ class ModelClient:
         if isinstance(exc, ModelError):
             return exc
         if isinstance(exc, TimeoutError):
-            return _Retryable(ModelTimeoutError(f"no complete answer within {self._total_timeout:g} s (total timeout)"))
+            return _Retryable(
+                ModelTimeoutError(f"no complete answer within {self._total_timeout:g} s (total timeout)")
+            )
         if isinstance(exc, httpx.TimeoutException):
             what = type(exc).__name__.replace("Timeout", "").lower() or "request"
             return _Retryable(ModelTimeoutError(f"{what} timeout ({exc or 'no answer in time'})"))
@@ -267,7 +272,9 @@ class ModelClient:
         self._schedule_flush()
         return completion
 
-    def _finish(self, key: str, document: str, reply: ProviderReply, started: float, retries: int) -> Completion:
+    def _finish(
+        self, key: str, document: str, reply: ProviderReply, started: float, retries: int
+    ) -> Completion:
         usage = reply.usage
         cost = reply.cost_usd
         if cost is None:
@@ -307,8 +314,13 @@ class ModelClient:
         error.retries = retries  # type: ignore[attr-defined]
         error.model = self.model  # type: ignore[attr-defined]
         self._cache.log(
-            key, self.model, request=document, status="error", error=message,
-            latency_s=time.monotonic() - started, retries=retries,
+            key,
+            self.model,
+            request=document,
+            status="error",
+            error=message,
+            latency_s=time.monotonic() - started,
+            retries=retries,
         )
         self._schedule_flush()
         raise error
@@ -363,7 +375,11 @@ async def open_client(
     check_base_url(url)
     provider = kind(
         ProviderConfig(
-            base_url=url, model=entry.model, api_key=secret, reasoning_style=entry.reasoning_style, params=entry.params
+            base_url=url,
+            model=entry.model,
+            api_key=secret,
+            reasoning_style=entry.reasoning_style,
+            params=entry.params,
         )
     )
     concurrency = options.max_concurrency or entry.max_concurrency
@@ -376,7 +392,14 @@ async def open_client(
     cache = ResponseCache(settings.cache_path, secrets=[secret] if secret else [])
     http = ShardedHttp(connections=concurrency, timeout=timeout, trust_env=not is_loopback(url))
     client = ModelClient(
-        entry, provider, http, limits=model_limits, cache=cache, use_cache=use_cache, options=options, secret=secret
+        entry,
+        provider,
+        http,
+        limits=model_limits,
+        cache=cache,
+        use_cache=use_cache,
+        options=options,
+        secret=secret,
     )
     try:
         yield client

@@ -37,7 +37,9 @@ class MissingKeyError(ModelError):
 
     def __init__(self, variable: str, model: str) -> None:
         self.variable = variable
-        super().__init__(f"{variable} is not set: add {variable}=... to .env or the environment to use model {model}")
+        super().__init__(
+            f"{variable} is not set: add {variable}=... to .env or the environment to use model {model}"
+        )
 
 
 class ProviderError(ModelError):

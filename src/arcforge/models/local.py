@@ -84,19 +84,34 @@ class LocalServer:
                 raise LocalModelError(f"llama-cpp-python is not installed: {EXTRA_HINT}")
             port = _free_port()
             command = [
-                sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path),
-                "--chat_format", "gemma", "--host", "127.0.0.1", "--port", str(port),
-                "--n_ctx", str(self.context_size),
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(self.model_path),
+                "--chat_format",
+                "gemma",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                str(self.context_size),
                 # the server's default keeps logits for every position: n_ctx x 262k vocabulary floats
                 # (8.6 GB at 8192) and a vocabulary-sized product per prompt token (minutes per ARC prompt)
-                "--logits_all", "false",
+                "--logits_all",
+                "false",
             ]
             log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
             env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_TOKEN"))}
             try:
                 self._process = subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    start_new_session=True, env=env,
+                    command,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                    env=env,
                 )
             finally:
                 if log is not subprocess.DEVNULL:

@@ -118,7 +118,7 @@ class Registry:
         merged.pop("provider", None)
         model_name = merged.pop("model", None)
         if not model_name:
-            raise UsageError(f"{where}: needs a model name (model = \"...\")")
+            raise UsageError(f'{where}: needs a model name (model = "...")')
         effort = merged.get("reasoning_effort")
         if effort is not None and effort not in _EFFORTS:
             raise UsageError(f"{where}: reasoning_effort must be one of {', '.join(_EFFORTS)}")
@@ -133,14 +133,20 @@ class Registry:
         """The entry for a registry id or ``PROVIDER:MODEL_NAME``; ``base_url`` overrides the provider's."""
         if model in self.models:
             values = self.models[model]
-            entry = self._build(model, str(values.get("provider", "")), values, f"models.toml [models.{model}]")
+            entry = self._build(
+                model, str(values.get("provider", "")), values, f"models.toml [models.{model}]"
+            )
         elif ":" in model:
             provider, _, name = model.partition(":")
             if provider not in self.providers:
                 known = ", ".join(sorted(self.providers))
-                raise UnknownModelError(f"unknown provider {provider!r} in model {model!r}; known providers: {known}")
+                raise UnknownModelError(
+                    f"unknown provider {provider!r} in model {model!r}; known providers: {known}"
+                )
             if not name:
-                raise UnknownModelError(f"model {model!r} lacks a model name after the colon ({provider}:MODEL_NAME)")
+                raise UnknownModelError(
+                    f"model {model!r} lacks a model name after the colon ({provider}:MODEL_NAME)"
+                )
             entry = self._build(model, provider, {"model": name}, f"model {model!r}")
         else:
             ids = ", ".join(self.models)
@@ -170,13 +176,15 @@ def load_registry(paths: Iterable[Path] | None = None, *, builtin: bool = True) 
         data = _read(name, text)
         unknown = set(data) - {"providers", "models"}
         if unknown:
-            raise UsageError(f"{name}: unknown table(s) {', '.join(sorted(unknown))}; use [providers.X] and [models.X]")
+            raise UsageError(
+                f"{name}: unknown table(s) {', '.join(sorted(unknown))}; use [providers.X] and [models.X]"
+            )
         _merge(providers, data.get("providers"), f"{name}: providers")
         _merge(models, data.get("models"), f"{name}: models")
         sources.append(name)
     for model_id, values in models.items():
         if "provider" not in values:
-            raise UsageError(f"models.toml [models.{model_id}]: needs provider = \"...\"")
+            raise UsageError(f'models.toml [models.{model_id}]: needs provider = "..."')
         unknown = _PROVIDER_ONLY & set(values)
         if unknown:
             raise UsageError(

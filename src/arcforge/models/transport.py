@@ -39,7 +39,8 @@ class ShardedHttp:
         pool = httpx.Limits(max_connections=size, max_keepalive_connections=size)
         verify = tls_context()
         self._clients = [
-            httpx.AsyncClient(timeout=timeout, limits=pool, trust_env=trust_env, verify=verify) for _ in range(shards)
+            httpx.AsyncClient(timeout=timeout, limits=pool, trust_env=trust_env, verify=verify)
+            for _ in range(shards)
         ]
         self._busy = [0] * shards
 

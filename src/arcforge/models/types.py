@@ -41,7 +41,9 @@ class Usage:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Usage:
         data = data or {}
-        return cls(**{k: int(data.get(k) or 0) for k in ("prompt_tokens", "completion_tokens", "reasoning_tokens")})
+        return cls(
+            **{k: int(data.get(k) or 0) for k in ("prompt_tokens", "completion_tokens", "reasoning_tokens")}
+        )
 
 
 @dataclass(frozen=True)

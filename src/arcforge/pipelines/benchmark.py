@@ -95,7 +95,9 @@ class BenchmarkOutcome:
         return self.stopped is None
 
 
-def run_config(options: BenchmarkOptions, dataset: Dataset, tasks: Sequence[Task], template: Any) -> dict[str, Any]:
+def run_config(
+    options: BenchmarkOptions, dataset: Dataset, tasks: Sequence[Task], template: Any
+) -> dict[str, Any]:
     """The run's identity, stored in the manifest and compared by ``--resume``."""
     from arcforge.task.encoding import DEFAULT_ENCODING, get_encoding
 
@@ -107,8 +109,11 @@ def run_config(options: BenchmarkOptions, dataset: Dataset, tasks: Sequence[Task
         "task_selection": [f"{t.id}:v{t.version}" for t in tasks],
         "model": options.model,
         "base_url": options.base_url,
-        "params": {"temperature": options.temperature, "max_tokens": options.max_tokens,
-                   "reasoning_effort": options.reasoning_effort},
+        "params": {
+            "temperature": options.temperature,
+            "max_tokens": options.max_tokens,
+            "reasoning_effort": options.reasoning_effort,
+        },
         "template": template.name,
         "template_hash": template.sha256,
         "encoding": get_encoding(options.encoding or DEFAULT_ENCODING).label,
@@ -134,7 +139,9 @@ async def run_benchmark(
         raise UsageError("the task selection is empty: nothing to benchmark (check --task-ids / --max-tasks)")
     template = load_template(options.template or options.mode)
     if template.agent != options.mode:
-        raise UsageError(f"prompt template {template.name} is for the {template.agent} agent, not {options.mode}")
+        raise UsageError(
+            f"prompt template {template.name} is for the {template.agent} agent, not {options.mode}"
+        )
     config = run_config(options, dataset, tasks, template)
     command = f"benchmark {options.mode}"
     items = [
@@ -143,16 +150,28 @@ async def run_benchmark(
         for sample in range(options.samples)
     ]
     # the client first: a missing API key or an unknown model fails before a run directory is made
-    client_context = open_client(options.model, settings=settings, base_url=options.base_url,
-                                 use_cache=options.use_cache)
+    client_context = open_client(
+        options.model, settings=settings, base_url=options.base_url, use_cache=options.use_cache
+    )
     async with client_context as client, make_worker(options, client=client, template=template) as worker:
         run = RunDirectory.start(
-            out=options.out, resume=options.resume, command=command, config=config,
+            out=options.out,
+            resume=options.resume,
+            command=command,
+            config=config,
             default_path=default_run_path(f"benchmark-{options.mode}", options.model, root=settings.runs_dir),
-            dataset_spec=options.dataset_spec or dataset.name, **dict(manifest_extra or {}),
+            dataset_spec=options.dataset_spec or dataset.name,
+            **dict(manifest_extra or {}),
         )
-        summary = await run_tasks(run, items, worker, concurrency=options.concurrency,
-                                  max_cost_usd=options.max_cost, progress=options.progress, description=command)
+        summary = await run_tasks(
+            run,
+            items,
+            worker,
+            concurrency=options.concurrency,
+            max_cost_usd=options.max_cost,
+            progress=options.progress,
+            description=command,
+        )
     return finish_benchmark(run, tasks, options=options, dataset=dataset, summary=summary)
 
 
@@ -191,8 +210,13 @@ def finish_benchmark(
     document = score_document(card, records, header=header, oracle=oracle)
     score_path = run.path / "score.json"
     write_json_atomic(score_path, document)
-    run.write_manifest(score={"score": document["score"], "score_per_output": document["score_per_output"],
-                              "complete": stopped is None})
+    run.write_manifest(
+        score={
+            "score": document["score"],
+            "score_per_output": document["score_per_output"],
+            "complete": stopped is None,
+        }
+    )
     return BenchmarkOutcome(run.path, submission_path, score_path, document, stopped)
 
 
@@ -216,8 +240,9 @@ def smallest_tasks(tasks: Sequence[Task], count: int) -> list[Task]:
     return sorted(chosen, key=lambda task: task.id)
 
 
-def run_main_benchmark(settings: Settings, *, out: Path | None = None, task_count: int = 3,
-                       max_tokens: int = 96) -> Path:
+def run_main_benchmark(
+    settings: Settings, *, out: Path | None = None, task_count: int = 3, max_tokens: int = 96
+) -> Path:
     """``make run``'s benchmark: ``local`` on the ``task_count`` smallest ARC-AGI-2 evaluation tasks, direct
     mode, small ``max_tokens`` so it ends in minutes on two cores; writes the report, prints and
     returns the path of ``report.html``. (The bundled model is tiny and scores 0: this proves the
@@ -231,13 +256,20 @@ def run_main_benchmark(settings: Settings, *, out: Path | None = None, task_coun
     dataset = load_dataset(DEFAULT_DATASET)
     tasks = smallest_tasks(dataset.tasks, task_count)
     options = BenchmarkOptions(
-        mode="direct", model="local", samples=2, temperature=0.7, max_tokens=max_tokens, concurrency=1,
+        mode="direct",
+        model="local",
+        samples=2,
+        temperature=0.7,
+        max_tokens=max_tokens,
+        concurrency=1,
         out=out or default_run_path("benchmark-direct", "local", root=settings.runs_dir),
         dataset_spec=DEFAULT_DATASET,
     )
     outcome = asyncio.run(run_benchmark(options, settings=settings, dataset=dataset, tasks=tasks))
     files = write_report([outcome.run_dir])
-    print(f"benchmark of local on {len(tasks)} {dataset.name} tasks (direct mode): "
-          f"score {outcome.score['score']:.3f}, {outcome.score['parse_failures']} parse failure(s)")
+    print(
+        f"benchmark of local on {len(tasks)} {dataset.name} tasks (direct mode): "
+        f"score {outcome.score['score']:.3f}, {outcome.score['parse_failures']} parse failure(s)"
+    )
     print(f"report: {files.html}")
     return files.html

@@ -122,7 +122,9 @@ def code_entries(
     entries: dict[str, list[tuple[Grid | None, ...]]] = {}
     for slot in slots:
         outcomes = program_outcomes(grouped.get((slot.task_id, slot.version), []))
-        entries[slot.key] = list(select_attempts(outcomes, test_count=slot.test_count, max_attempts=MAX_ATTEMPTS))
+        entries[slot.key] = list(
+            select_attempts(outcomes, test_count=slot.test_count, max_attempts=MAX_ATTEMPTS)
+        )
     return entries
 
 
@@ -144,7 +146,10 @@ def oracle_summary(records: Iterable[Mapping[str, Any]], truths: Sequence[Task],
             for i, truth in enumerate(expected)
         ]
         fully_right = sum(
-            all(i < len(o.test_outputs) and exact_match(truth, o.test_outputs[i]) for i, truth in enumerate(expected))
+            all(
+                i < len(o.test_outputs) and exact_match(truth, o.test_outputs[i])
+                for i, truth in enumerate(expected)
+            )
             for o in outcomes
         )
         per_task[submission_key(task)] = {

@@ -54,8 +54,9 @@ async def make_worker(
 
         async def code(item: WorkItem) -> dict[str, Any]:
             task, sample = item.payload
-            return await _code_record(task, sample, options=options, client=client, template=template,
-                                      sandbox=sandbox)
+            return await _code_record(
+                task, sample, options=options, client=client, template=template, sandbox=sandbox
+            )
 
         yield code
 
@@ -70,22 +71,38 @@ async def _complete(
     from arcforge.prompts import build_messages
     from arcforge.task.encoding import DEFAULT_ENCODING
 
-    messages = build_messages(options.mode, task, encoding=options.encoding or DEFAULT_ENCODING, template=template)
-    request = ChatRequest(messages=messages, temperature=options.temperature, max_tokens=options.max_tokens,
-                          reasoning_effort=options.reasoning_effort, sample_index=sample)
+    messages = build_messages(
+        options.mode, task, encoding=options.encoding or DEFAULT_ENCODING, template=template
+    )
+    request = ChatRequest(
+        messages=messages,
+        temperature=options.temperature,
+        max_tokens=options.max_tokens,
+        reasoning_effort=options.reasoning_effort,
+        sample_index=sample,
+    )
     common = {"messages": messages, "model": options.model, "template": template}
     started = time.monotonic()
     try:
         completion = await client.complete(request)
     except ModelError as exc:
-        return build_record(options.mode, task, sample, error=f"{type(exc).__name__}: {exc}",
-                            latency_s=time.monotonic() - started, **common)
+        return build_record(
+            options.mode,
+            task,
+            sample,
+            error=f"{type(exc).__name__}: {exc}",
+            latency_s=time.monotonic() - started,
+            **common,
+        )
     return build_record(options.mode, task, sample, completion=completion, **common)
 
 
 def _parse_failure(record: dict[str, Any], exc: ParseError) -> dict[str, Any]:
-    record.update(status="parse_failure", parse_error={"kind": exc.kind, "message": str(exc)},
-                  error=f"parse failure ({exc.kind}): {exc}")
+    record.update(
+        status="parse_failure",
+        parse_error={"kind": exc.kind, "message": str(exc)},
+        error=f"parse failure ({exc.kind}): {exc}",
+    )
     return record
 
 
@@ -132,7 +149,9 @@ async def _code_record(
             {"status": r.status if r.status != "ok" or ok else "wrong", "error": r.error}
             for r, ok in zip(train, passed, strict=True)
         ],
-        "test_outputs": [r.output.to_list() if r.status == "ok" and r.output is not None else None for r in test],
+        "test_outputs": [
+            r.output.to_list() if r.status == "ok" and r.output is not None else None for r in test
+        ],
         "test_status": [r.status for r in test],
         "test_errors": [r.error for r in test],
     }

@@ -45,8 +45,12 @@ class ExportSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "path": str(self.path), "format": self.format, "verified_samples": self.verified_samples,
-            "records": self.records, "augmented": self.augmented, "rejected": dict(self.rejected),
+            "path": str(self.path),
+            "format": self.format,
+            "verified_samples": self.verified_samples,
+            "records": self.records,
+            "augmented": self.augmented,
+            "rejected": dict(self.rejected),
         }
 
 
@@ -79,7 +83,9 @@ async def export_run(
     records = [r for r in run.iter_records() if verification.get(str(r.get("key")), {}).get("verified")]
     target = Path(out) if out else run.path / EXPORT_FORMATS[format]
     lineage = _run_lineage(run)
-    rows = [_row(record, record["prompt_messages"], record["python_code"], lineage, None) for record in records]
+    rows = [
+        _row(record, record["prompt_messages"], record["python_code"], lineage, None) for record in records
+    ]
     rejected: Counter[str] = Counter()
     augmented = 0
     if augment and records:
@@ -109,7 +115,11 @@ def _run_lineage(run: RunDirectory) -> dict[str, Any]:
 
 
 def _row(
-    record: dict[str, Any], prompt: list[dict[str, Any]], code: str, lineage: dict[str, Any], transform: str | None
+    record: dict[str, Any],
+    prompt: list[dict[str, Any]],
+    code: str,
+    lineage: dict[str, Any],
+    transform: str | None,
 ) -> dict[str, Any]:
     return {
         "messages": [*prompt, assistant_message(record.get("explanation"), code)],
@@ -127,12 +137,18 @@ def _row(
 
 
 async def _augment_all(
-    records: list[dict[str, Any]], spec: str, sandbox: Sandbox, lineage: dict[str, Any], rejected: Counter[str]
+    records: list[dict[str, Any]],
+    spec: str,
+    sandbox: Sandbox,
+    lineage: dict[str, Any],
+    rejected: Counter[str],
 ) -> list[dict[str, Any]]:
     encoding = str(lineage.get("encoding") or "json-rows").split("@")[0]
 
     async def one(record: dict[str, Any]) -> list[dict[str, Any]]:
-        task = Task.from_dict(record["task_data"], task_id=record["task_id"], version=record.get("task_version", 0))
+        task = Task.from_dict(
+            record["task_data"], task_id=record["task_id"], version=record.get("task_version", 0)
+        )
         rows = []
         for transform in augmentations(spec, seed=record["key"]):
             program = compose_program(record["python_code"], record.get("entry") or "solve", transform)
@@ -163,13 +179,29 @@ def _write(target: Path, rows: list[dict[str, Any]], format: str) -> None:
             import pyarrow.parquet as pq
 
             flat = [{"messages": row["messages"], **row["metadata"]} for row in rows]
-            schema = pa.schema([
-                ("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
-                *[(name, pa.string()) for name in ("run_id", "dataset", "dataset_hash", "template",
-                                                    "template_hash", "encoding", "key", "task_id")],
-                ("task_version", pa.int64()), ("sample_index", pa.int64()), ("model", pa.string()),
-                ("transform", pa.string()), ("verified", pa.bool_()),
-            ])
+            schema = pa.schema(
+                [
+                    ("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
+                    *[
+                        (name, pa.string())
+                        for name in (
+                            "run_id",
+                            "dataset",
+                            "dataset_hash",
+                            "template",
+                            "template_hash",
+                            "encoding",
+                            "key",
+                            "task_id",
+                        )
+                    ],
+                    ("task_version", pa.int64()),
+                    ("sample_index", pa.int64()),
+                    ("model", pa.string()),
+                    ("transform", pa.string()),
+                    ("verified", pa.bool_()),
+                ]
+            )
             pq.write_table(pa.Table.from_pylist(flat, schema=schema), temporary)
         os.replace(temporary, target)
     except OSError as exc:

@@ -67,7 +67,9 @@ class GenerateOptions:
 
     def __post_init__(self) -> None:
         if self.kind not in GENERATE_KINDS:
-            raise UsageError(f"unknown generation kind {self.kind!r}; choose one of {', '.join(GENERATE_KINDS)}")
+            raise UsageError(
+                f"unknown generation kind {self.kind!r}; choose one of {', '.join(GENERATE_KINDS)}"
+            )
         if self.samples < 1:
             raise UsageError(f"--samples must be at least 1 (got {self.samples})")
         get_encoding(self.encoding)
@@ -75,7 +77,9 @@ class GenerateOptions:
     def prompt_template(self) -> PromptTemplate:
         template = load_template(self.template or self.kind)
         if template.agent != self.kind:
-            raise UsageError(f"prompt template {template.name} is for the {template.agent} agent, not {self.kind}")
+            raise UsageError(
+                f"prompt template {template.name} is for the {template.agent} agent, not {self.kind}"
+            )
         return template
 
 
@@ -149,11 +153,22 @@ async def generate(
             completion = await client.complete(request)
         except ModelError as exc:
             return build_record(
-                options.kind, task, sample_index, messages=messages, model=options.model, template=template,
-                error=f"{type(exc).__name__}: {exc}", latency_s=time.monotonic() - started,
+                options.kind,
+                task,
+                sample_index,
+                messages=messages,
+                model=options.model,
+                template=template,
+                error=f"{type(exc).__name__}: {exc}",
+                latency_s=time.monotonic() - started,
             )
         return build_record(
-            options.kind, task, sample_index, messages=messages, model=options.model, template=template,
+            options.kind,
+            task,
+            sample_index,
+            messages=messages,
+            model=options.model,
+            template=template,
             completion=completion,
         )
 
@@ -277,5 +292,11 @@ async def generate_run(
             **(manifest_extra or {}),
         )
         return await generate(
-            run, tasks, options, client=client, concurrency=concurrency, max_cost_usd=max_cost_usd, progress=progress
+            run,
+            tasks,
+            options,
+            client=client,
+            concurrency=concurrency,
+            max_cost_usd=max_cost_usd,
+            progress=progress,
         )

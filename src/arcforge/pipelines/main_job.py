@@ -49,13 +49,32 @@ def run_main_generation(
     tasks = shortest_prompt_tasks(dataset.tasks, task_count)
     options = GenerateOptions(kind="code", model=model, samples=1, max_tokens=max_tokens)
     run_dir = out or default_run_path("generate-code", model, root=settings.runs_dir)
-    print(f"generating code with {model} for {len(tasks)} {dataset.name} tasks: {', '.join(t.id for t in tasks)}")
-    summary = asyncio.run(generate_run(
-        tasks, options, settings=settings, dataset_name=dataset.name, dataset_hash=dataset.content_hash,
-        out=run_dir, concurrency=1,
-        manifest_extra={"argv": ["generate", "code", "--model", model, "--task-ids", ",".join(t.id for t in tasks),
-                                 "--max-tokens", str(max_tokens)]},
-    ))
+    print(
+        f"generating code with {model} for {len(tasks)} {dataset.name} tasks: {', '.join(t.id for t in tasks)}"
+    )
+    summary = asyncio.run(
+        generate_run(
+            tasks,
+            options,
+            settings=settings,
+            dataset_name=dataset.name,
+            dataset_hash=dataset.content_hash,
+            out=run_dir,
+            concurrency=1,
+            manifest_extra={
+                "argv": [
+                    "generate",
+                    "code",
+                    "--model",
+                    model,
+                    "--task-ids",
+                    ",".join(t.id for t in tasks),
+                    "--max-tokens",
+                    str(max_tokens),
+                ]
+            },
+        )
+    )
     print(describe_generation(summary, verb="generate code"))
     verification = asyncio.run(verify_run(summary.path))
     print()

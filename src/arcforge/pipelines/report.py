@@ -72,27 +72,56 @@ def render_markdown(runs: Sequence[BenchmarkRun], *, plot_name: str | None = Non
         "",
     ]
     with_oracle = any(run.oracle for run in runs)
-    heads = ["run", "score (per task)", "95% CI", "per output", *(["oracle (any of K)"] if with_oracle else []),
-             "tasks", "cost", "cost/task", "tokens in / out", "median latency", "parse failures", "errors"]
+    heads = [
+        "run",
+        "score (per task)",
+        "95% CI",
+        "per output",
+        *(["oracle (any of K)"] if with_oracle else []),
+        "tasks",
+        "cost",
+        "cost/task",
+        "tokens in / out",
+        "median latency",
+        "parse failures",
+        "errors",
+    ]
     lines += ["| " + " | ".join(heads) + " |", "|---|" + "---:|" * (len(heads) - 1)]
     for run in runs:
         low, high = run.score.get("score_ci95", [0, 1])
         oracle = f"{run.oracle['score']:.1%} (pass@{run.oracle.get('k', '?')})" if run.oracle else "–"
         latency = "–" if run.median_latency_s is None else f"{run.median_latency_s:.1f}s"
-        cells = [_md(run.label), f"{run.score.get('score', 0):.1%}", f"[{low:.1%}, {high:.1%}]",
-                 f"{run.score.get('score_per_output', 0):.1%}", *([oracle] if with_oracle else []),
-                 str(len(run.task_ids)), f"${run.cost_usd:.4f}", f"${run.cost_per_task:.4f}",
-                 f"{run.prompt_tokens:,} / {run.completion_tokens:,}", latency,
-                 f"{run.parse_failure_rate:.0%} ({run.parse_failures})", str(run.errors)]
+        cells = [
+            _md(run.label),
+            f"{run.score.get('score', 0):.1%}",
+            f"[{low:.1%}, {high:.1%}]",
+            f"{run.score.get('score_per_output', 0):.1%}",
+            *([oracle] if with_oracle else []),
+            str(len(run.task_ids)),
+            f"${run.cost_usd:.4f}",
+            f"${run.cost_per_task:.4f}",
+            f"{run.prompt_tokens:,} / {run.completion_tokens:,}",
+            latency,
+            f"{run.parse_failure_rate:.0%} ({run.parse_failures})",
+            str(run.errors),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     if with_oracle:
-        lines += ["", "The oracle counts a test output solved when any of the K programs is right on the hidden "
-                  "answer: an upper bound, not a score."]
+        lines += [
+            "",
+            "The oracle counts a test output solved when any of the K programs is right on the hidden "
+            "answer: an upper bound, not a score.",
+        ]
     if len(runs) > 1:
         if plot_name:
             lines += ["", "## Accuracy against cost", "", f"![score against cost per task]({plot_name})"]
-        lines += ["", "## Who solved what", "", "| task | " + " | ".join(_md(r.label) for r in runs) + " |",
-                  "|---|" + "---:|" * len(runs)]
+        lines += [
+            "",
+            "## Who solved what",
+            "",
+            "| task | " + " | ".join(_md(r.label) for r in runs) + " |",
+            "|---|" + "---:|" * len(runs),
+        ]
         for task_id in sorted({t for run in runs for t in run.task_ids}):
             cells = []
             for run in runs:
@@ -103,15 +132,22 @@ def render_markdown(runs: Sequence[BenchmarkRun], *, plot_name: str | None = Non
                     cells.append("✓" if value >= 1 else f"{value:.0%}" if value > 0 else "✗")
             lines.append(f"| `{task_id}` | " + " | ".join(cells) + " |")
     for run in runs:
-        lines += ["", f"## {_md(run.label)}", "",
-                  f"Run `{run.run_id}` on {_md(run.dataset)}, status {run.status}, folder `{run.path}`.", "",
-                  "| task | score | outputs solved | cost | tokens | parse failures | errors | failures |",
-                  "|---|---:|---:|---:|---:|---:|---:|---|"]
+        lines += [
+            "",
+            f"## {_md(run.label)}",
+            "",
+            f"Run `{run.run_id}` on {_md(run.dataset)}, status {run.status}, folder `{run.path}`.",
+            "",
+            "| task | score | outputs solved | cost | tokens | parse failures | errors | failures |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
         for task_id in run.task_ids:
             result = run.score["per_task"][task_id]
             stats = run.task_stats[task_id]
             solved = result.get("solved", [])
-            notes = "; ".join(f"s{f.sample_index} {f.status}: {_md(f.message[:80])}" for f in stats.failures[:3])
+            notes = "; ".join(
+                f"s{f.sample_index} {f.status}: {_md(f.message[:80])}" for f in stats.failures[:3]
+            )
             if not result.get("submitted", True):
                 notes = "missing from the submission" + (f"; {notes}" if notes else "")
             lines.append(
@@ -125,8 +161,13 @@ def render_markdown(runs: Sequence[BenchmarkRun], *, plot_name: str | None = Non
 def _md(text: str) -> str:
     """Text safe inside a Markdown table cell (no pipes, no newlines, no raw HTML)."""
     return (
-        str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-        .replace("<", "&lt;").replace(">", "&gt;")
+        str(text)
+        .replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("\r", " ")
+        .replace("\n", " ")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
     )
 
 

@@ -165,7 +165,9 @@ def load_benchmark_run(path: str | Path) -> BenchmarkRun:
         status=str(run.manifest.get("status") or "?"),
         score=score,
         submission=submission,
-        tasks=_ground_truth(score.get("dataset_spec") or score.get("dataset"), task_ids, score.get("dataset_hash")),
+        tasks=_ground_truth(
+            score.get("dataset_spec") or score.get("dataset"), task_ids, score.get("dataset_hash")
+        ),
         task_stats={task_id: stats.get(task_id, TaskStats()) for task_id in task_ids},
         oracle=score.get("oracle"),
     )
@@ -185,13 +187,19 @@ def _task_stats(records: Any) -> dict[str, TaskStats]:
         status = record.get("status")
         run = record.get("benchmark")
         if isinstance(run, dict):
-            task.programs.append(ProgramRun(
-                int(record.get("sample_index") or 0), int(run.get("train_passed") or 0),
-                int(run.get("train_total") or 0), tuple(str(s) for s in run.get("test_status") or ()),
-            ))
+            task.programs.append(
+                ProgramRun(
+                    int(record.get("sample_index") or 0),
+                    int(run.get("train_passed") or 0),
+                    int(run.get("train_total") or 0),
+                    tuple(str(s) for s in run.get("test_status") or ()),
+                )
+            )
         if status == "parse_failure":
             task.parse_failures += 1
-            message = str(record.get("error") or "the reply could not be parsed").removeprefix("parse failure ")
+            message = str(record.get("error") or "the reply could not be parsed").removeprefix(
+                "parse failure "
+            )
         elif status == "error":
             task.errors += 1
             message = str(record.get("error") or "error")

@@ -115,7 +115,8 @@ def _summary_section(runs: Sequence[BenchmarkRun]) -> str:
         if with_oracle:
             cells.append(
                 f"<td class='num'>{oracle['score']:.1%} <span class='muted'>(pass@{oracle.get('k', '?')})</span></td>"
-                if oracle else "<td class='num'>&ndash;</td>"
+                if oracle
+                else "<td class='num'>&ndash;</td>"
             )
         cells += [
             f"<td class='num'>{len(run.task_ids)}</td>",
@@ -132,7 +133,9 @@ def _summary_section(runs: Sequence[BenchmarkRun]) -> str:
     head = "".join(f"<th>{h}</th>" if i == 0 else f"<th class='num'>{h}</th>" for i, h in enumerate(heads))
     note = (
         "<p class='muted'>The oracle column counts a test output solved when any of the K programs is right "
-        "on the hidden answer: an upper bound, not a score.</p>" if with_oracle else ""
+        "on the hidden answer: an upper bound, not a score.</p>"
+        if with_oracle
+        else ""
     )
     return (
         f"<section><h2>Summary</h2><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -151,8 +154,13 @@ def _who_solved_section(runs: Sequence[BenchmarkRun]) -> str:
                 cells.append("<td class='num muted'>&ndash;</td>")
                 continue
             value = run.task_score(task_id)
-            css, mark = ("solved", "&#10003;") if value >= 1 else ("partial", f"{value:.0%}") if value > 0 else (
-                "unsolved", "&#10007;")
+            css, mark = (
+                ("solved", "&#10003;")
+                if value >= 1
+                else ("partial", f"{value:.0%}")
+                if value > 0
+                else ("unsolved", "&#10007;")
+            )
             cells.append(f"<td class='num {css}'>{mark}</td>")
         rows.append(f"<tr><td><code>{escape(task_id)}</code></td>{''.join(cells)}</tr>")
     return (
@@ -167,17 +175,33 @@ def _run_section(run: BenchmarkRun, index: int) -> str:
     low, high = score.get("score_ci95", [0, 1])
     cards = [
         ("score (per task)", f"{score.get('score', 0):.1%}", f"95% CI [{low:.1%}, {high:.1%}]"),
-        ("per test output", f"{score.get('score_per_output', 0):.1%}",
-         f"{score.get('outputs_solved', 0)}/{score.get('outputs', 0)} outputs"),
+        (
+            "per test output",
+            f"{score.get('score_per_output', 0):.1%}",
+            f"{score.get('outputs_solved', 0)}/{score.get('outputs', 0)} outputs",
+        ),
         ("cost", f"${run.cost_usd:.4f}", f"${run.cost_per_task:.4f} per task"),
-        ("tokens", f"{run.prompt_tokens + run.completion_tokens:,}",
-         f"{run.prompt_tokens:,} in / {run.completion_tokens:,} out"),
+        (
+            "tokens",
+            f"{run.prompt_tokens + run.completion_tokens:,}",
+            f"{run.prompt_tokens:,} in / {run.completion_tokens:,} out",
+        ),
         ("median latency", _latency(run), f"{run.samples} model call(s)"),
-        ("parse failures", f"{run.parse_failure_rate:.0%}", f"{run.parse_failures} parse failure(s), {run.errors} error(s)"),
+        (
+            "parse failures",
+            f"{run.parse_failure_rate:.0%}",
+            f"{run.parse_failures} parse failure(s), {run.errors} error(s)",
+        ),
     ]
     if run.oracle:
-        cards.insert(2, (f"oracle pass@{run.oracle.get('k', '?')}", f"{run.oracle['score']:.1%}",
-                         "any of the K programs right (not a score)"))
+        cards.insert(
+            2,
+            (
+                f"oracle pass@{run.oracle.get('k', '?')}",
+                f"{run.oracle['score']:.1%}",
+                "any of the K programs right (not a score)",
+            ),
+        )
     card_html = "".join(
         f"<div class='card'><div class='label'>{escape(label)}</div><div class='big'>{escape(value)}</div>"
         f"<div class='muted'>{escape(note)}</div></div>"
@@ -252,8 +276,11 @@ def _task_details(run: BenchmarkRun, task_id: str, *, open_: bool) -> str:
         items = "".join(
             f"<li>sample {f.sample_index}: <b>{escape(f.status.replace('_', ' '))}</b>: "
             f"<code>{escape(_shorten(f.message))}</code>"
-            + (f"<details><summary>the reply</summary><pre>{escape(_shorten(f.reply, 2000))}</pre></details>"
-               if f.reply else "")
+            + (
+                f"<details><summary>the reply</summary><pre>{escape(_shorten(f.reply, 2000))}</pre></details>"
+                if f.reply
+                else ""
+            )
             + "</li>"
             for f in failures
         )
@@ -271,9 +298,17 @@ def _figure(grid: Grid | None, caption: str, *, verdict: bool | None = None) -> 
     from arcforge.task.pictures import grid_svg
 
     css = "" if verdict is None else (" right" if verdict else " wrong")
-    mark = "" if verdict is None else (" <b class='ok'>&#10003; right</b>" if verdict else " <b class='bad'>&#10007; wrong</b>")
+    mark = (
+        ""
+        if verdict is None
+        else (" <b class='ok'>&#10003; right</b>" if verdict else " <b class='bad'>&#10007; wrong</b>")
+    )
     if grid is None:
-        body = "<span class='none'>no attempt</span>" if caption.startswith("attempt") else "<span class='none'>n/a</span>"
+        body = (
+            "<span class='none'>no attempt</span>"
+            if caption.startswith("attempt")
+            else "<span class='none'>n/a</span>"
+        )
         size = ""
     else:
         cell = max(3, min(28, 136 // max(grid.height, grid.width)))

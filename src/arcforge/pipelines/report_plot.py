@@ -40,7 +40,9 @@ def accuracy_cost_png(runs: Sequence[BenchmarkRun]) -> bytes:
             markersize=8,
             label=run.label,
         )
-        axes.annotate(run.label, (run.cost_per_task, score), textcoords="offset points", xytext=(8, 6), fontsize=8)
+        axes.annotate(
+            run.label, (run.cost_per_task, score), textcoords="offset points", xytext=(8, 6), fontsize=8
+        )
     axes.set_xlabel("cost per task (USD)")
     axes.set_ylabel("score (per task, ARC Prize rule)")
     axes.set_ylim(-0.03, 1.03)

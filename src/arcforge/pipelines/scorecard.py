@@ -97,7 +97,10 @@ def score_entries(
         raise SubmissionError(f"{source}: {exc}") from exc
     correct = {
         task_id: tuple(
-            tuple(exact_match(expected, attempt) for attempt in (entries[task_id][i] if i < len(entries[task_id]) else ()))
+            tuple(
+                exact_match(expected, attempt)
+                for attempt in (entries[task_id][i] if i < len(entries[task_id]) else ())
+            )
             for i, expected in enumerate(outputs)
         )
         for task_id, outputs in truth.items()

@@ -79,5 +79,6 @@ def select_attempts(
 ) -> list[tuple[Grid, ...]]:
     """Per test input, the (at most ``max_attempts``) outputs to submit; an empty tuple when none ran."""
     return [
-        tuple(c.output for c in rank_candidates(outcomes, index)[:max_attempts]) for index in range(test_count)
+        tuple(c.output for c in rank_candidates(outcomes, index)[:max_attempts])
+        for index in range(test_count)
     ]

@@ -59,7 +59,10 @@ class Submission:
             for attempts in entries:
                 padded = tuple(attempts) + (None,) * (len(ATTEMPT_KEYS) - len(attempts))
                 rows.append(
-                    {key: (grid.to_list() if grid is not None else None) for key, grid in zip(ATTEMPT_KEYS, padded, strict=False)}
+                    {
+                        key: (grid.to_list() if grid is not None else None)
+                        for key, grid in zip(ATTEMPT_KEYS, padded, strict=False)
+                    }
                 )
             out[task_id] = rows
         return out
@@ -76,14 +79,20 @@ def parse_submission(data: Any, *, source: str = "submission") -> Submission:
     for task_id, task_entries in data.items():
         place = f"{source}: task {task_id!r}"
         if not isinstance(task_entries, list):
-            raise SubmissionError(f"{place}: expected a list with one entry per test input, found {_kind(task_entries)}")
-        entries[task_id] = tuple(_parse_entry(entry, f"{place} entry {i}") for i, entry in enumerate(task_entries))
+            raise SubmissionError(
+                f"{place}: expected a list with one entry per test input, found {_kind(task_entries)}"
+            )
+        entries[task_id] = tuple(
+            _parse_entry(entry, f"{place} entry {i}") for i, entry in enumerate(task_entries)
+        )
     return Submission(entries)
 
 
 def _parse_entry(entry: Any, place: str) -> TestAttempts:
     if not isinstance(entry, dict):
-        raise SubmissionError(f'{place}: expected an object {{"attempt_1": grid, "attempt_2": grid}}, found {_kind(entry)}')
+        raise SubmissionError(
+            f'{place}: expected an object {{"attempt_1": grid, "attempt_2": grid}}, found {_kind(entry)}'
+        )
     unknown = [key for key in entry if key not in ATTEMPT_KEYS]
     if unknown:
         raise SubmissionError(
@@ -114,7 +123,9 @@ def load_submission(path: str | Path) -> Submission:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SubmissionError(f"{file}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        raise SubmissionError(
+            f"{file}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
     return parse_submission(data, source=str(file))
 
 

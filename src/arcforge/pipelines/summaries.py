@@ -13,7 +13,9 @@ __all__ = ["describe_generation", "format_verification"]
 
 def describe_generation(summary: RunSummary, *, verb: str) -> str:
     """A few lines for people: where the run is, what was written, what it cost, what to do next."""
-    statuses = ", ".join(f"{count} {status}" for status, count in sorted(summary.statuses.items())) or "nothing new"
+    statuses = (
+        ", ".join(f"{count} {status}" for status, count in sorted(summary.statuses.items())) or "nothing new"
+    )
     lines = [
         f"{verb}: {summary.completed} record(s) written ({statuses}), {summary.skipped} already done, "
         f"{summary.total} in all",
@@ -24,7 +26,9 @@ def describe_generation(summary: RunSummary, *, verb: str) -> str:
     if summary.stopped == "interrupted":
         lines.append(f"interrupted: continue with `arcforge {verb} --resume {summary.path}`")
     elif summary.stopped == "max_cost":
-        lines.append(f"stopped at --max-cost: continue with `arcforge {verb} --resume {summary.path} --max-cost USD`")
+        lines.append(
+            f"stopped at --max-cost: continue with `arcforge {verb} --resume {summary.path} --max-cost USD`"
+        )
     elif verb.endswith("code"):
         lines.append(f"next: arcforge verify {summary.path}")
     return "\n".join(lines)

@@ -102,7 +102,9 @@ async def verify_run(
 
     run = RunDirectory.open(path)
     if run.config.get("kind") == "reasoning":
-        raise RunError(f"{run.path} is a reasoning run: it holds no programs to verify (generate code instead)")
+        raise RunError(
+            f"{run.path} is a reasoning run: it holds no programs to verify (generate code instead)"
+        )
     records = [r for r in run.iter_records() if r.get("kind", "code") == "code"]
     started = time.monotonic()
     if sandbox is None:
@@ -150,12 +152,16 @@ def load_verification(path: Path | str) -> dict[str, dict[str, Any]]:
                 try:
                     entry = json.loads(line)
                 except ValueError as exc:
-                    raise RunError(f"{file} line {number} is corrupt ({exc}); run `arcforge verify` again") from None
+                    raise RunError(
+                        f"{file} line {number} is corrupt ({exc}); run `arcforge verify` again"
+                    ) from None
                 entries[entry["key"]] = entry
     return entries
 
 
-async def _verify_records(records: list[dict[str, Any]], sandbox: Sandbox, *, progress: bool | None) -> list[dict]:
+async def _verify_records(
+    records: list[dict[str, Any]], sandbox: Sandbox, *, progress: bool | None
+) -> list[dict]:
     in_flight = asyncio.Semaphore(_IN_FLIGHT)  # the pool queues the rest; this bounds memory
     # one execution per (program, task version): a run's records of one task version share its data
     runs: dict[tuple[str, str, int], asyncio.Task[list[PairResult]]] = {}
@@ -198,7 +204,9 @@ async def _verify_record(record: dict[str, Any], results_for: Any) -> dict[str, 
         return entry
     try:
         task = Task.from_dict(
-            record["task_data"], task_id=str(record.get("task_id")), version=int(record.get("task_version") or 0)
+            record["task_data"],
+            task_id=str(record.get("task_id")),
+            version=int(record.get("task_version") or 0),
         )
     except (KeyError, TypeError, InvalidTaskError) as exc:
         raise RunError(f"record {record.get('key')} has no usable task_data ({exc})") from None

@@ -154,7 +154,9 @@ def parse_code(text: str | None) -> CodeAnswer:
     if not code_blocks(reply) and solver_def and start and start.start() <= solver_def.start():
         code = reply[start.start() :]
         entry = _solver_entry(code) or solver_def.group(1)
-        return CodeAnswer(explanation=reply[: start.start()].strip(), code=code.strip("\n") + "\n", entry=entry)
+        return CodeAnswer(
+            explanation=reply[: start.start()].strip(), code=code.strip("\n") + "\n", entry=entry
+        )
     raise ParseError("no_code", "the reply holds no Python code block defining solve(grid)")
 
 

@@ -341,7 +341,9 @@ async def _send(
     await writer.drain()
 
 
-async def _send_stream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dialect: str, step: Step) -> bool:
+async def _send_stream(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dialect: str, step: Step
+) -> bool:
     content_type = "application/x-ndjson" if dialect == "ollama" else "text/event-stream"
     head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n"
     for name, value in step.headers:
@@ -389,4 +391,3 @@ def serve_forever(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     return 0
-

@@ -128,7 +128,9 @@ class ReplyStream:
         from arcforge.models import ChatRequest, ClientOptions, open_client
 
         req = self.request
-        options = ClientOptions(max_retries=INTERACTIVE_RETRIES, max_retry_after_s=INTERACTIVE_MAX_RETRY_AFTER_S)
+        options = ClientOptions(
+            max_retries=INTERACTIVE_RETRIES, max_retry_after_s=INTERACTIVE_MAX_RETRY_AFTER_S
+        )
         text: list[str] = []
         reasoning: list[str] = []
         state: dict[str, Any] = {"entry": None, "completion": None}
@@ -139,7 +141,9 @@ class ReplyStream:
             ) as client:
                 state["entry"] = client.entry
                 chat = ChatRequest(req.messages, temperature=req.temperature, max_tokens=req.max_tokens)
-                async with contextlib.aclosing(cast(AsyncGenerator[Any, None], client.stream(chat))) as stream:
+                async with contextlib.aclosing(
+                    cast(AsyncGenerator[Any, None], client.stream(chat))
+                ) as stream:
                     async for event in stream:
                         if event.kind == "done":
                             state["completion"] = event.completion
@@ -157,7 +161,9 @@ class ReplyStream:
         finally:
             self._finish(outcome, error, "".join(text), "".join(reasoning), state)
 
-    def _finish(self, outcome: str, error: str | None, text: str, reasoning: str, state: dict[str, Any]) -> None:
+    def _finish(
+        self, outcome: str, error: str | None, text: str, reasoning: str, state: dict[str, Any]
+    ) -> None:
         req = self.request
         try:
             completion = state["completion"]
@@ -196,4 +202,3 @@ def start_stream(request: ReplyRequest) -> EventStreamResponse:
     stream = ReplyStream(request)
     stream.begin()
     return EventStreamResponse(stream.events(), on_close=stream.stop)
-

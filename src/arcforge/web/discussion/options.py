@@ -71,7 +71,9 @@ def _number(environ: Any, name: str, default: float, *, low: float, high: float)
     try:
         value = float(raw)
     except ValueError:
-        raise UsageError(f"{name}={raw!r} is not a number; set it to one between {low:g} and {high:g}") from None
+        raise UsageError(
+            f"{name}={raw!r} is not a number; set it to one between {low:g} and {high:g}"
+        ) from None
     if not (math.isfinite(value) and low <= value <= high):
         raise UsageError(f"{name}={raw!r} is out of range; set it between {low:g} and {high:g}")
     return value

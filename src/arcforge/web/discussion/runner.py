@@ -73,7 +73,9 @@ class CodeRunner:
     async def passes_train(self, code: str, task: Task) -> tuple[bool, int]:
         """Whether the program solves every train pair, and how many it solves."""
         results = await self.run(code, [p.input for p in task.train])
-        solved = sum(1 for pair, r in zip(task.train, results, strict=True) if r.ok and r.output == pair.output)
+        solved = sum(
+            1 for pair, r in zip(task.train, results, strict=True) if r.ok and r.output == pair.output
+        )
         return solved == len(task.train), solved
 
     async def close(self) -> None:

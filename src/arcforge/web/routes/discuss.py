@@ -295,7 +295,11 @@ def _models_of(ctx: AppContext, conversation_id: int | None, user: Any) -> str |
     if conversation_id is None:
         return None
     conversation = ctx.store.get_conversation(conversation_id, user=user)
-    used = [m.model for m in ctx.store.list_messages(conversation_id, user=user) if m.role == "assistant" and m.model]
+    used = [
+        m.model
+        for m in ctx.store.list_messages(conversation_id, user=user)
+        if m.role == "assistant" and m.model
+    ]
     names = list(dict.fromkeys(used or [conversation.model]))
     return ", ".join(names)[:255]
 
@@ -344,4 +348,3 @@ async def save_trace(
         "note": note,
         "created": trace.user_id == user.id,
     }
-
