@@ -106,7 +106,7 @@ def create_app(
         summary="Solve ARC tasks, write reasoning traces, vote, and sign variations.",
         version=_version(),
         debug=False,
-        docs_url="/docs",
+        docs_url=None,  # served below from local files: no CDN, works offline
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -114,11 +114,38 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    _serve_offline_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(CsrfMiddleware, signer=signer)
     app.add_middleware(BodyLimitMiddleware, max_bytes=config.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+def _serve_offline_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI 5 (it reads OpenAPI 3.1) from the files the fastapi-offline package ships,
+    so the page works with no network; only the files are used, the app stays a plain FastAPI."""
+    import importlib.util
+    from pathlib import Path
+
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    spec = importlib.util.find_spec("fastapi_offline")
+    if spec is None or spec.origin is None:
+        return
+    files = Path(spec.origin).parent / "static"
+    app.mount("/static/swagger", StaticFiles(directory=str(files)), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="arcforge API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon.png",
+        )
 
 
 def _version() -> str:

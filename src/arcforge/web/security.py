@@ -29,12 +29,11 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# /docs loads Swagger UI, which needs its inline bootstrap script and the CDN it comes from; the docs
-# page holds no user content, so it gets a looser policy of its own.
+# /docs serves Swagger UI from local files (no CDN); its bootstrap script is inline, and
+# the docs page holds no user content, so it gets a policy of its own that allows inline script only there.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "object-src 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'"
 )
 
 
