@@ -279,3 +279,12 @@ def test_on_uvloop_the_loop_closes_cleanly() -> None:
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(main())
+
+
+def test_root_is_built_beside_never_over_the_paths_it_binds() -> None:
+    """A project cloned under /tmp keeps numpy there: the root must not be staged on /tmp then."""
+    from arcforge.sandbox._isolation import staging_dir
+
+    assert staging_dir(["/usr/lib", "/tmp/clone/.venv/lib/python3.11/site-packages/numpy"]) != "/tmp"
+    chosen = staging_dir(["/mnt/x", "/usr/lib"])
+    assert chosen != "/mnt" and not "/mnt/x".startswith(chosen.rstrip("/") + "/")

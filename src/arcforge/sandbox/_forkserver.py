@@ -111,7 +111,9 @@ class Server:
             return {"reason": str(exc)}
         self._become_namespace_init()
         try:
-            self.isolation.build_root(self.libc, staging="/tmp", readonly=self.readable)
+            self.isolation.build_root(
+                self.libc, staging=self.isolation.staging_dir(self.readable), readonly=self.readable
+            )
         except OSError as exc:
             if self.mode == "user-namespace":
                 raise

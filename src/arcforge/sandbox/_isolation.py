@@ -191,6 +191,25 @@ def readonly_paths(extra_packages: list[str]) -> list[str]:
     return [p for p in ordered if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in ordered)]
 
 
+_STAGING_CANDIDATES = ("/mnt", "/media", "/srv", "/run", "/var/tmp", "/tmp")
+
+
+def staging_dir(readonly: list[str]) -> str:
+    """An existing directory to build the new root on, that holds none of the paths to bind.
+
+    The tmpfs mounted on it hides what it held, so a path to bind that lives below it (a project
+    cloned under ``/tmp`` keeps its virtualenv's numpy there) would vanish before it is bound.
+    """
+    for candidate in _STAGING_CANDIDATES:
+        below = candidate.rstrip("/") + "/"
+        holds_needed = any(path == candidate or path.startswith(below) for path in readonly)
+        if os.path.isdir(candidate) and not os.path.islink(candidate) and not holds_needed:
+            return candidate
+    raise OSError(
+        f"no directory to build the sandbox root on: each of {_STAGING_CANDIDATES} holds a needed path"
+    )
+
+
 def build_root(libc: Libc, *, staging: str, readonly: list[str]) -> None:
     """Build a tmpfs root of read-only binds plus a writable tmpfs ``/tmp``; ``pivot_root`` into it.
 
