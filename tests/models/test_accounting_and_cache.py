@@ -192,3 +192,28 @@ async def test_an_unusable_cache_path_is_a_one_line_error(tmp_path) -> None:
     with pytest.raises(ModelError, match="cannot open the response cache .*ARCFORGE_CACHE"):
         async with open_client("openai:any", settings=settings, base_url="http://127.0.0.1:9/v1"):
             pass
+
+
+def test_a_cache_file_from_an_older_arcforge_is_upgraded_in_place(tmp_path):
+    """The first released log table had no token columns; opening such a file must add them, not fail."""
+    import sqlite3
+
+    from arcforge.models.cache import ResponseCache
+
+    path = tmp_path / "cache.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE responses (key TEXT PRIMARY KEY, model TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " completion TEXT NOT NULL);"
+        "CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, model TEXT NOT NULL,"
+        " created_at TEXT NOT NULL, cached INTEGER NOT NULL, status TEXT NOT NULL, error TEXT, request TEXT,"
+        " response TEXT, latency_s REAL, retries INTEGER, cost_usd REAL);"
+        "INSERT INTO log (key, model, created_at, cached, status) VALUES ('k', 'm', 't', 0, 'ok');"
+    )
+    old.commit()
+    old.close()
+    cache = ResponseCache(path)
+    cache.close()
+    columns = {row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(log)")}
+    assert {"prompt_tokens", "completion_tokens", "reasoning_tokens"} <= columns
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM log").fetchone()[0] == 1

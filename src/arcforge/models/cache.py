@@ -43,6 +43,22 @@ CREATE INDEX IF NOT EXISTS log_key ON log(key);
 """
 
 
+# columns added to ``log`` after its first release; a cache file made by an older arcforge gains them
+_LATER_LOG_COLUMNS = {
+    "prompt_tokens": "INTEGER",
+    "completion_tokens": "INTEGER",
+    "reasoning_tokens": "INTEGER",
+}
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Upgrade a cache file written by an older arcforge in place (columns are only ever added)."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(log)")}
+    for column, kind in _LATER_LOG_COLUMNS.items():
+        if column not in present:
+            db.execute(f"ALTER TABLE log ADD COLUMN {column} {kind}")
+
+
 def request_document(
     identity: str, params: dict[str, Any], messages: list[dict[str, Any]], sample: int
 ) -> str:
@@ -77,6 +93,7 @@ class ResponseCache:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            _add_missing_columns(self._db)
         except (OSError, sqlite3.Error) as exc:
             raise ModelError(
                 f"cannot open the response cache {path}: {exc} (set ARCFORGE_CACHE to a writable file)"
