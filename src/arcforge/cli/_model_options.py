@@ -3,7 +3,8 @@
 ``add_model_options(parser)`` adds ``--model`` (alias ``--model_identifier``, the original system's
 spelling), ``--base-url``, ``--no-cache``, ``--temperature``, ``--max-tokens`` and
 ``--reasoning-effort``; ``client_from_args(args, settings)`` opens the client they describe (an async
-context manager), and ``request_from_args(args, messages)`` builds a request with the chosen parameters.
+context manager), ``request_from_args(args, messages)`` builds a request with the chosen parameters, and
+``require_model(args)`` is the model named, or the usage error every command gives when there is none.
 """
 
 from __future__ import annotations
@@ -11,34 +12,16 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from arcforge.cli._validators import positive_int, temperature
+
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
     from arcforge.models import ChatRequest, ModelClient
 
-__all__ = ["add_model_options", "client_from_args", "request_from_args"]
+__all__ = ["add_model_options", "client_from_args", "request_from_args", "require_model"]
 
 _EFFORTS = ("none", "minimal", "low", "medium", "high")
-
-
-def _temperature(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 2.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2, not {text}")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
-    return value
 
 
 def add_model_options(
@@ -66,12 +49,12 @@ def add_model_options(
         help="send requests to this OpenAI-compatible (or the provider's) API root instead, e.g. http://127.0.0.1:8000/v1",
     )
     group.add_argument("--no-cache", dest="no_cache", action="store_true", help="ignore cached responses")
-    group.add_argument("--temperature", type=_temperature, metavar="T", help="sampling temperature (0-2)")
+    group.add_argument("--temperature", type=temperature, metavar="T", help="sampling temperature (0-2)")
     group.add_argument(
         "--max-tokens",
         "--max_tokens",
         dest="max_tokens",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         help="most tokens to generate",
     )
@@ -88,18 +71,25 @@ def client_from_args(
     args: argparse.Namespace, settings: Any = None
 ) -> AbstractAsyncContextManager[ModelClient]:
     """``open_client`` for the model the options name (``settings`` default: :func:`load_settings`)."""
-    from arcforge.errors import UsageError
     from arcforge.models import open_client
     from arcforge.settings import load_settings
 
-    if not getattr(args, "model", None):
-        raise UsageError("no model given: pass --model ID (see `arcforge models list`)")
     return open_client(
-        args.model,
+        require_model(args),
         settings=settings or load_settings(),
         base_url=getattr(args, "base_url", None),
         use_cache=not getattr(args, "no_cache", False),
     )
+
+
+def require_model(args: argparse.Namespace) -> str:
+    """The model the options name; :class:`~arcforge.errors.UsageError` when none is given."""
+    model: str | None = getattr(args, "model", None)
+    if not model:
+        from arcforge.errors import UsageError
+
+        raise UsageError("no model given: pass --model ID (see `arcforge models list`)")
+    return model
 
 
 def request_from_args(

@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from arcforge.cli._validators import money, positive_int
+
 __all__ = [
     "RUN_OPTIONS",
     "add_run_options",
     "command_line",
     "fill_from_manifest",
-    "money",
-    "positive_float",
-    "positive_int",
     "run_options",
 ]
 
@@ -37,36 +36,6 @@ RUN_OPTIONS = (
     "encoding",
     "template",
 )
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
-    return value
-
-
-def money(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an amount in USD: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
-    return value
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:

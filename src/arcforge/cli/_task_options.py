@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from arcforge.cli._validators import non_negative_int
+
 if TYPE_CHECKING:
     from arcforge.datasets import Dataset
     from arcforge.task import Task
@@ -45,7 +47,7 @@ def add_task_options(parser: argparse.ArgumentParser, *, dataset_default: str | 
         "--max-tasks",
         "--max_tasks",
         dest="max_tasks",
-        type=_non_negative,
+        type=non_negative_int,
         metavar="N",
         help="at most N tasks (after the other selections)",
     )
@@ -94,17 +96,7 @@ def tasks_from_args(args: argparse.Namespace) -> tuple[Dataset, list[Task]]:
     return dataset, tasks
 
 
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is negative; give 0 or more")
-    return value
-
-
 def _version(text: str) -> int | None:
     if text.strip().lower() == "all":
         return None
-    return _non_negative(text)
+    return non_negative_int(text)

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from arcforge.cli._run_options import RUN_OPTIONS, positive_int
+from arcforge.cli._run_options import RUN_OPTIONS
+from arcforge.cli._validators import positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -83,16 +84,15 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
     import asyncio
     from pathlib import Path
 
+    from arcforge.cli._model_options import require_model
     from arcforge.cli._run_options import command_line, fill_from_manifest, run_options
     from arcforge.cli._task_options import tasks_from_args
-    from arcforge.errors import UsageError
     from arcforge.pipelines.benchmark import BenchmarkOptions, run_benchmark
     from arcforge.settings import load_settings
 
     if args.resume:
         fill_from_manifest(args, args.resume)
-    if not args.model:
-        raise UsageError("no model given: pass --model ID (see `arcforge models list`)")
+    require_model(args)
     dataset, tasks = tasks_from_args(args)
     options = BenchmarkOptions(
         mode=args.mode,

@@ -9,16 +9,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from arcforge.cli._model_options import add_model_options
+from arcforge.cli._model_options import add_model_options, require_model
 from arcforge.cli._run_options import (
     RUN_OPTIONS,
     add_run_options,
     command_line,
     fill_from_manifest,
-    positive_int,
     run_options,
 )
 from arcforge.cli._task_options import add_json_option, add_task_options
+from arcforge.cli._validators import positive_int
 
 __all__ = ["register"]
 
@@ -76,8 +76,7 @@ def _generate(args: argparse.Namespace) -> int:
 
     if args.resume:
         fill_from_manifest(args, args.resume)
-    if not args.model:
-        raise UsageError("no model given: pass --model ID (see `arcforge models list`)")
+    require_model(args)
     dataset, tasks = tasks_from_args(args)
     if not tasks:
         raise UsageError("the task selection is empty: check --task-ids, --tasks and --max-tasks")

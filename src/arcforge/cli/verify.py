@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from arcforge.cli._run_options import positive_float, positive_int
 from arcforge.cli._task_options import add_json_option
+from arcforge.cli._validators import positive_float, positive_int
 
 __all__ = ["register"]
 

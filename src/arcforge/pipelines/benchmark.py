@@ -99,6 +99,7 @@ def run_config(
     options: BenchmarkOptions, dataset: Dataset, tasks: Sequence[Task], template: Any
 ) -> dict[str, Any]:
     """The run's identity, stored in the manifest and compared by ``--resume``."""
+    from arcforge.pipelines.generate import model_params
     from arcforge.task.encoding import DEFAULT_ENCODING, get_encoding
 
     return {
@@ -109,11 +110,7 @@ def run_config(
         "task_selection": [f"{t.id}:v{t.version}" for t in tasks],
         "model": options.model,
         "base_url": options.base_url,
-        "params": {
-            "temperature": options.temperature,
-            "max_tokens": options.max_tokens,
-            "reasoning_effort": options.reasoning_effort,
-        },
+        "params": model_params(options),
         "template": template.name,
         "template_hash": template.sha256,
         "encoding": get_encoding(options.encoding or DEFAULT_ENCODING).label,

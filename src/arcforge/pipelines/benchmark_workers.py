@@ -14,12 +14,10 @@ None where the program failed) with their statuses.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from arcforge.errors import ModelError
 from arcforge.prompts import ParseError
 
 if TYPE_CHECKING:
@@ -64,51 +62,24 @@ async def make_worker(
 async def _complete(
     task: Task, sample: int, *, options: BenchmarkOptions, client: ModelClient, template: PromptTemplate
 ) -> dict[str, Any]:
-    """Ask the model and build the record with the generation pipeline's :func:`build_record` (the
+    """Ask the model and build the record with the generation pipeline's :func:`complete_record` (the
     direct agent's reply is parsed here; ``build_record`` only checks it is not empty)."""
-    from arcforge.models.types import ChatRequest
-    from arcforge.pipelines.generate import build_record
+    from arcforge.pipelines.generate import complete_record
     from arcforge.prompts import build_messages
     from arcforge.task.encoding import DEFAULT_ENCODING
 
     messages = build_messages(
         options.mode, task, encoding=options.encoding or DEFAULT_ENCODING, template=template
     )
-    request = ChatRequest(
-        messages=messages,
-        temperature=options.temperature,
-        max_tokens=options.max_tokens,
-        reasoning_effort=options.reasoning_effort,
-        sample_index=sample,
+    return await complete_record(
+        client, options.mode, task, sample, messages=messages, options=options, template=template
     )
-    common = {"messages": messages, "model": options.model, "template": template}
-    started = time.monotonic()
-    try:
-        completion = await client.complete(request)
-    except ModelError as exc:
-        return build_record(
-            options.mode,
-            task,
-            sample,
-            error=f"{type(exc).__name__}: {exc}",
-            latency_s=time.monotonic() - started,
-            **common,
-        )
-    return build_record(options.mode, task, sample, completion=completion, **common)
-
-
-def _parse_failure(record: dict[str, Any], exc: ParseError) -> dict[str, Any]:
-    record.update(
-        status="parse_failure",
-        parse_error={"kind": exc.kind, "message": str(exc)},
-        error=f"parse failure ({exc.kind}): {exc}",
-    )
-    return record
 
 
 async def _direct_record(
     task: Task, sample: int, *, options: BenchmarkOptions, client: ModelClient, template: PromptTemplate
 ) -> dict[str, Any]:
+    from arcforge.pipelines.generate import mark_parse_failure
     from arcforge.prompts import parse_direct
 
     record = await _complete(task, sample, options=options, client=client, template=template)
@@ -117,7 +88,7 @@ async def _direct_record(
     try:
         answer = parse_direct(record["completion"], len(task.test))
     except ParseError as exc:
-        return _parse_failure(record, exc)
+        return mark_parse_failure(record, exc)
     record.update(
         explanation=answer.explanation,
         reasoning=answer.explanation,

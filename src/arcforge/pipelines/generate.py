@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from arcforge.engine import RunDirectory, RunSummary, WorkItem, run_tasks
 from arcforge.errors import ModelError, UsageError
@@ -39,11 +39,15 @@ if TYPE_CHECKING:
 __all__ = [
     "GENERATE_KINDS",
     "GenerateOptions",
+    "SamplingOptions",
     "build_record",
+    "complete_record",
     "generate",
     "generate_run",
     "generation_config",
     "generation_items",
+    "mark_parse_failure",
+    "model_params",
     "sample_key",
 ]
 
@@ -107,11 +111,7 @@ def generation_config(
         "samples": options.samples,
         "model": options.model,
         "base_url": options.base_url,
-        "params": {
-            "temperature": options.temperature,
-            "max_tokens": options.max_tokens,
-            "reasoning_effort": options.reasoning_effort,
-        },
+        "params": model_params(options),
         "template": template.name,
         "template_hash": template.sha256,
         "encoding": encoding.label,
@@ -130,8 +130,6 @@ async def generate(
 ) -> RunSummary:
     """Generate ``options.samples`` answers for each task into ``run``; skips samples already written."""
     template = options.prompt_template()
-    from arcforge.models import ChatRequest
-
     prompts: dict[tuple[str, int], list[dict[str, Any]]] = {}  # built once per task, shared by its samples
 
     async def worker(item: WorkItem) -> dict[str, Any]:
@@ -140,36 +138,8 @@ async def generate(
         if messages is None:
             messages = build_messages(options.kind, task, encoding=options.encoding, template=template)
             prompts[(task.id, task.version)] = messages
-
-        request = ChatRequest(
-            messages=messages,
-            temperature=options.temperature,
-            max_tokens=options.max_tokens,
-            reasoning_effort=options.reasoning_effort,
-            sample_index=sample_index,
-        )
-        started = time.monotonic()
-        try:
-            completion = await client.complete(request)
-        except ModelError as exc:
-            return build_record(
-                options.kind,
-                task,
-                sample_index,
-                messages=messages,
-                model=options.model,
-                template=template,
-                error=f"{type(exc).__name__}: {exc}",
-                latency_s=time.monotonic() - started,
-            )
-        return build_record(
-            options.kind,
-            task,
-            sample_index,
-            messages=messages,
-            model=options.model,
-            template=template,
-            completion=completion,
+        return await complete_record(
+            client, options.kind, task, sample_index, messages=messages, options=options, template=template
         )
 
     return await run_tasks(
@@ -181,6 +151,65 @@ async def generate(
         progress=progress,
         description=f"generate {options.kind}",
     )
+
+
+class SamplingOptions(Protocol):
+    """The options a model call takes from a run's options (:class:`GenerateOptions`, the benchmark's)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def temperature(self) -> float | None: ...
+    @property
+    def max_tokens(self) -> int | None: ...
+    @property
+    def reasoning_effort(self) -> str | None: ...
+
+
+def model_params(options: SamplingOptions) -> dict[str, Any]:
+    """The parameters of the model calls, as a run's config records them."""
+    return {
+        "temperature": options.temperature,
+        "max_tokens": options.max_tokens,
+        "reasoning_effort": options.reasoning_effort,
+    }
+
+
+async def complete_record(
+    client: ModelClient,
+    kind: str,
+    task: Task,
+    sample_index: int,
+    *,
+    messages: list[dict[str, Any]],
+    options: SamplingOptions,
+    template: PromptTemplate,
+) -> dict[str, Any]:
+    """Ask ``client`` for sample ``sample_index`` of ``task`` and return its :func:`build_record`; a
+    :class:`ModelError` (after the client's retries) gives an ``error`` record with the time it took."""
+    from arcforge.models import ChatRequest
+
+    request = ChatRequest(
+        messages=messages,
+        temperature=options.temperature,
+        max_tokens=options.max_tokens,
+        reasoning_effort=options.reasoning_effort,
+        sample_index=sample_index,
+    )
+    common: dict[str, Any] = {"messages": messages, "model": options.model, "template": template}
+    started = time.monotonic()
+    try:
+        completion = await client.complete(request)
+    except ModelError as exc:
+        return build_record(
+            kind,
+            task,
+            sample_index,
+            error=f"{type(exc).__name__}: {exc}",
+            latency_s=time.monotonic() - started,
+            **common,
+        )
+    return build_record(kind, task, sample_index, completion=completion, **common)
 
 
 def build_record(
@@ -245,12 +274,18 @@ def build_record(
         else:
             record.update(explanation=parse_reasoning(completion.text))
     except ParseError as exc:
-        record.update(
-            status="parse_failure",
-            parse_error={"kind": exc.kind, "message": str(exc)},
-            error=f"parse failure ({exc.kind}): {exc}",
-        )
+        mark_parse_failure(record, exc)
     record["reasoning"] = record["explanation"]  # the original system's name for the trace
+    return record
+
+
+def mark_parse_failure(record: dict[str, Any], exc: ParseError) -> dict[str, Any]:
+    """``record`` (changed in place) as a ``parse_failure``, with the parser's kind and message."""
+    record.update(
+        status="parse_failure",
+        parse_error={"kind": exc.kind, "message": str(exc)},
+        error=f"parse failure ({exc.kind}): {exc}",
+    )
     return record
 
 

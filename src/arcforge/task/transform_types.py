@@ -121,6 +121,22 @@ class Transform(ABC):
     def __str__(self) -> str:
         return self.name
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class _PairMove(Transform):
+    """A transform that rearranges pairs and leaves every grid as it is (it acts in :meth:`_apply_pairs`)."""
+
+    __slots__ = ()
+
+    @property
+    def changes_grids(self) -> bool:
+        return False
+
+    def apply_grid(self, grid: Grid) -> Grid:
+        return grid
+
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Symmetry(Transform):
@@ -186,9 +202,6 @@ class Symmetry(Transform):
             (a2 * a1 + b2 * c1, a2 * b1 + b2 * d1, c2 * a1 + d2 * c1, c2 * b1 + d2 * d1)
         )
 
-    def __repr__(self) -> str:
-        return f"Symmetry({self.symmetry!r})"
-
 
 @dataclass(frozen=True, slots=True, repr=False)
 class ColorPermutation(Transform):
@@ -215,21 +228,15 @@ class ColorPermutation(Transform):
         return bytes(self.mapping) + bytes(range(10, 256))
 
     def inverse(self) -> ColorPermutation:
-        inverse = [0] * 10
-        for colour, new in enumerate(self.mapping):
-            inverse[new] = colour
-        return ColorPermutation(tuple(inverse))
+        return ColorPermutation(_inverse_permutation(self.mapping))
 
     def followed_by(self, other: ColorPermutation) -> ColorPermutation:
         """The single permutation equal to this one and then ``other``."""
         return ColorPermutation(tuple(other.mapping[new] for new in self.mapping))
 
-    def __repr__(self) -> str:
-        return f"ColorPermutation({self.name!r})"
-
 
 @dataclass(frozen=True, slots=True, repr=False)
-class TrainOrder(Transform):
+class TrainOrder(_PairMove):
     """Reorders the train pairs: new train pair ``i`` is old train pair ``order[i]``."""
 
     order: tuple[int, ...]
@@ -242,13 +249,6 @@ class TrainOrder(Transform):
     def name(self) -> str:
         return "order:" + ",".join(map(str, self.order))
 
-    @property
-    def changes_grids(self) -> bool:
-        return False
-
-    def apply_grid(self, grid: Grid) -> Grid:
-        return grid
-
     def _apply_pairs(self, train: tuple[Pair, ...], test: tuple[Pair, ...]) -> tuple[tuple[Pair, ...], ...]:
         if len(train) != len(self.order):
             raise TransformError(
@@ -258,17 +258,11 @@ class TrainOrder(Transform):
         return tuple(train[i] for i in self.order), test
 
     def inverse(self) -> TrainOrder:
-        inverse = [0] * len(self.order)
-        for new, old in enumerate(self.order):
-            inverse[old] = new
-        return TrainOrder(tuple(inverse))
-
-    def __repr__(self) -> str:
-        return f"TrainOrder({self.name!r})"
+        return TrainOrder(_inverse_permutation(self.order))
 
 
 @dataclass(frozen=True, slots=True, repr=False)
-class SwapPair(Transform):
+class SwapPair(_PairMove):
     """Exchanges train pair ``train_index`` with test pair ``test_index`` (which must have an output)."""
 
     train_index: int
@@ -281,13 +275,6 @@ class SwapPair(Transform):
     @property
     def name(self) -> str:
         return f"swap:{self.train_index},{self.test_index}"
-
-    @property
-    def changes_grids(self) -> bool:
-        return False
-
-    def apply_grid(self, grid: Grid) -> Grid:
-        return grid
 
     def _apply_pairs(self, train: tuple[Pair, ...], test: tuple[Pair, ...]) -> tuple[tuple[Pair, ...], ...]:
         i, j = self.train_index, self.test_index
@@ -306,9 +293,6 @@ class SwapPair(Transform):
 
     def inverse(self) -> SwapPair:
         return self
-
-    def __repr__(self) -> str:
-        return f"SwapPair({self.name!r})"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -338,9 +322,6 @@ class Composite(Transform):
     def inverse(self) -> Transform:
         return compose(*(part.inverse() for part in reversed(self.parts)))
 
-    def __repr__(self) -> str:
-        return f"Composite({self.name!r})"
-
 
 IDENTITY = Symmetry("identity")
 D8: tuple[Symmetry, ...] = tuple(Symmetry(name) for name in _SYMMETRY_MATRICES)
@@ -367,6 +348,14 @@ def compose(*transforms: Transform) -> Transform:
     if not parts:
         return IDENTITY
     return parts[0] if len(parts) == 1 else Composite(tuple(parts))
+
+
+def _inverse_permutation(permutation: tuple[int, ...]) -> tuple[int, ...]:
+    """The permutation that undoes ``permutation`` (``inverse[permutation[i]] == i``)."""
+    inverse = [0] * len(permutation)
+    for index, value in enumerate(permutation):
+        inverse[value] = index
+    return tuple(inverse)
 
 
 def _flatten(transforms: Iterable[Transform]) -> Iterable[Transform]:

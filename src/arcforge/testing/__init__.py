@@ -5,10 +5,10 @@ See :mod:`arcforge.testing.scripted_server` for usage.
 
 from __future__ import annotations
 
-from arcforge.testing.scripted_server import (
+from arcforge.testing.scripted_server import ScriptedServer
+from arcforge.testing.steps import (
     RecordedRequest,
     Reply,
-    ScriptedServer,
     Step,
     error,
     error_in_body,

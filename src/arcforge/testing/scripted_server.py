@@ -42,30 +42,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from arcforge.testing._dialects import render_reply, render_stream
-from arcforge.testing.steps import (
-    RecordedRequest,
-    Reply,
-    Step,
-    error,
-    error_in_body,
-    raw,
-    reply,
-    stall,
-    truncated,
-)
+from arcforge.testing.steps import RecordedRequest, Reply, Step, error, raw, reply
 
-__all__ = [
-    "RecordedRequest",
-    "Reply",
-    "ScriptedServer",
-    "Step",
-    "error",
-    "error_in_body",
-    "raw",
-    "reply",
-    "stall",
-    "truncated",
-]
+__all__ = ["ScriptedServer"]  # the package re-exports it with the steps: import from arcforge.testing
 
 
 Responder = Callable[[Any], "Step | str | dict"]

@@ -8,14 +8,13 @@ requires with thinking. Thinking blocks become the reasoning text. Anthropic rep
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 
 from arcforge.models.errors import ResponseFormatError
-from arcforge.models.providers.base import Provider, check_response, field_path, parse_json
+from arcforge.models.providers.base import Provider, field_path, parse_json
 from arcforge.models.types import ChatRequest, ProviderReply, StreamEvent, Usage
 
 __all__ = ["AnthropicMessages"]
@@ -65,10 +64,7 @@ class AnthropicMessages(Provider):
         return f"{self.config.base_url}/messages"
 
     async def complete(self, http: httpx.AsyncClient, request: ChatRequest) -> ProviderReply:
-        content = json.dumps(self.body(request, stream=False)).encode()
-        response = await http.post(self.url, content=content, headers=self.headers())
-        check_response(response)
-        data = parse_json(response.content)
+        response, data = await self.post(http, request)
         blocks = field_path(data, "content")
         text = "".join(b.get("text", "") for b in blocks if b.get("type") == "text")
         thinking = "".join(b.get("thinking", "") for b in blocks if b.get("type") == "thinking")
@@ -83,15 +79,11 @@ class AnthropicMessages(Provider):
         )
 
     async def stream(self, http: httpx.AsyncClient, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        content = json.dumps(self.body(request, stream=True)).encode()
         text: list[str] = []
         thinking: list[str] = []
         prompt_tokens = output_tokens = 0
         model = finish = None
-        async with http.stream("POST", self.url, content=content, headers=self.headers()) as response:
-            if not response.is_success:
-                await response.aread()
-                check_response(response)
+        async with self.open_stream(http, request) as response:
             async for line in response.aiter_lines():
                 if not line.startswith("data:"):
                     continue

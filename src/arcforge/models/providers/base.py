@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -44,10 +45,50 @@ class ProviderConfig:
 
 
 class Provider:
-    """Base class: subclasses implement :meth:`complete` and may implement :meth:`stream`."""
+    """Base class: subclasses implement :meth:`complete` and may implement :meth:`stream`.
+
+    For a JSON-over-HTTP API a subclass defines :attr:`url` and :meth:`body` (and :meth:`headers`
+    when its API does not take a bearer token); :meth:`post` and :meth:`open_stream` then send the
+    request and check the answer the same way for every provider.
+    """
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
+
+    @property
+    def url(self) -> str:
+        """Where the request goes."""
+        raise NotImplementedError
+
+    def body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        """The JSON body of the request (``stream``: ask for a streamed answer)."""
+        raise NotImplementedError
+
+    def headers(self) -> dict[str, str]:
+        """JSON content, and the key (when there is one) as a bearer token."""
+        headers = {"Content-Type": "application/json"}
+        if self.config.api_key:
+            headers["Authorization"] = f"Bearer {self.config.api_key}"
+        return headers
+
+    async def post(self, http: httpx.AsyncClient, request: ChatRequest) -> tuple[httpx.Response, Any]:
+        """Send ``request`` unstreamed; the checked answer and its JSON document (see :func:`parse_json`)."""
+        content = json.dumps(self.body(request, stream=False)).encode()
+        response = await http.post(self.url, content=content, headers=self.headers())
+        check_response(response)
+        return response, parse_json(response.content)
+
+    @asynccontextmanager
+    async def open_stream(
+        self, http: httpx.AsyncClient, request: ChatRequest
+    ) -> AsyncIterator[httpx.Response]:
+        """Send ``request`` streamed; the open answer, after :func:`check_response` for an error status."""
+        content = json.dumps(self.body(request, stream=True)).encode()
+        async with http.stream("POST", self.url, content=content, headers=self.headers()) as response:
+            if not response.is_success:
+                await response.aread()
+                check_response(response)
+            yield response
 
     async def complete(self, http: httpx.AsyncClient, request: ChatRequest) -> ProviderReply:
         raise NotImplementedError

@@ -8,14 +8,13 @@ and ``eval_count``; Ollama reports no cost.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 
 from arcforge.models.errors import ResponseFormatError
-from arcforge.models.providers.base import Provider, check_response, field_path, parse_json
+from arcforge.models.providers.base import Provider, field_path, parse_json
 from arcforge.models.types import ChatRequest, ProviderReply, StreamEvent, Usage
 
 __all__ = ["OllamaNative"]
@@ -49,17 +48,8 @@ class OllamaNative(Provider):
     def url(self) -> str:
         return f"{self.config.base_url}/api/chat"
 
-    def headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json"}
-        if self.config.api_key:
-            headers["Authorization"] = f"Bearer {self.config.api_key}"
-        return headers
-
     async def complete(self, http: httpx.AsyncClient, request: ChatRequest) -> ProviderReply:
-        content = json.dumps(self.body(request, stream=False)).encode()
-        response = await http.post(self.url, content=content, headers=self.headers())
-        check_response(response)
-        data = parse_json(response.content)
+        response, data = await self.post(http, request)
         message = field_path(data, "message")
         return ProviderReply(
             text=str(message.get("content") or ""),
@@ -71,13 +61,9 @@ class OllamaNative(Provider):
         )
 
     async def stream(self, http: httpx.AsyncClient, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        content = json.dumps(self.body(request, stream=True)).encode()
         text: list[str] = []
         thinking: list[str] = []
-        async with http.stream("POST", self.url, content=content, headers=self.headers()) as response:
-            if not response.is_success:
-                await response.aread()
-                check_response(response)
+        async with self.open_stream(http, request) as response:
             async for line in response.aiter_lines():
                 if not line.strip():
                     continue

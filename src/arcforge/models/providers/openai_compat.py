@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from arcforge.models.errors import ResponseFormatError
-from arcforge.models.providers.base import Provider, check_response, field_path, parse_json
+from arcforge.models.providers.base import Provider, field_path, parse_json
 from arcforge.models.types import ChatRequest, ProviderReply, StreamEvent, Usage
 
 __all__ = ["OpenAICompatible"]
@@ -69,21 +69,12 @@ class OpenAICompatible(Provider):
         body.update(request.extra)
         return body
 
-    def headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json"}
-        if self.config.api_key:
-            headers["Authorization"] = f"Bearer {self.config.api_key}"
-        return headers
-
     @property
     def url(self) -> str:
         return f"{self.config.base_url}/chat/completions"
 
     async def complete(self, http: httpx.AsyncClient, request: ChatRequest) -> ProviderReply:
-        content = json.dumps(self.body(request, stream=False)).encode()
-        response = await http.post(self.url, content=content, headers=self.headers())
-        check_response(response)
-        data = parse_json(response.content)
+        response, data = await self.post(http, request)
         choice = field_path(data, "choices", 0)
         if isinstance(choice, dict) and choice.get("error"):
             # OpenRouter: an upstream failure mid-generation arrives as an error inside the choice.
@@ -102,15 +93,11 @@ class OpenAICompatible(Provider):
         )
 
     async def stream(self, http: httpx.AsyncClient, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        content = json.dumps(self.body(request, stream=True)).encode()
         text: list[str] = []
         reasoning: list[str] = []
         usage, cost, model, finish, done = None, None, None, None, False
         pieces = 0
-        async with http.stream("POST", self.url, content=content, headers=self.headers()) as response:
-            if not response.is_success:
-                await response.aread()
-                check_response(response)
+        async with self.open_stream(http, request) as response:
             async for line in response.aiter_lines():
                 if not line.startswith("data:"):
                     continue  # blank lines, "event:" lines and ": keep-alive" comments

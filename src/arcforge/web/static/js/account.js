@@ -1,11 +1,30 @@
 // The account corner of every page: who is logged in, and the log-in / sign-up dialog.
 // `initAccount` resolves to an object whose `user` is kept current; `onChange(user)` runs after each change.
+// The dialog is made here, once for every page: a page holds only the corner (`host`).
 
 import { el, get, post, toast } from "./api.js";
 
+function authDialog() {
+  return el("dialog", { id: "auth-dialog", class: "auth-dialog" },
+    el("form", { id: "auth-form", method: "dialog" },
+      el("h2", { id: "auth-title" }, "Log in"),
+      el("label", {}, "Name ",
+        el("input", { id: "auth-name", name: "name", autocomplete: "username", required: true,
+          maxlength: "40", pattern: "[A-Za-z0-9_.\\-]{2,40}" })),
+      el("label", {}, "Password ",
+        el("input", { id: "auth-password", name: "password", type: "password", autocomplete: "current-password",
+          required: true, minlength: "8", maxlength: "256" })),
+      el("p", { id: "auth-error", class: "error", role: "alert" }),
+      el("div", { class: "row" },
+        el("button", { type: "submit", id: "auth-submit", class: "primary", value: "submit" }, "Log in"),
+        el("button", { type: "button", id: "auth-cancel" }, "Cancel")),
+    ));
+}
+
 export async function initAccount({ host, onChange = () => {} }) {
   const state = { user: null };
-  const dialog = document.getElementById("auth-dialog");
+  const dialog = authDialog();
+  document.body.append(dialog);
   const form = document.getElementById("auth-form");
   const title = document.getElementById("auth-title");
   const submit = document.getElementById("auth-submit");
