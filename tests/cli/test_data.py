@@ -151,6 +151,10 @@ def test_kaggle_round_trip_via_export(capsys, tmp_path: Path) -> None:
     assert original["content_hash"] != original["tasks_hash"]  # the whole dataset vs the selection
     assert again == {**original, "dataset": str(challenges), "content_hash": original["tasks_hash"]}
     assert again["test_outputs"] == again["test_inputs"]
+    # the folder the export wrote loads too (as its challenges file, with the solutions)
+    folder = run_json(capsys, "stats", "--dataset", str(out))
+    assert folder["tasks"] == 7 and folder["test_outputs"] == folder["test_inputs"]
+    assert run(capsys, "validate", str(out))[0] == 0
 
 
 def test_export_dir_and_dataset_json(capsys, tmp_path: Path) -> None:
@@ -179,6 +183,11 @@ def test_export_dir_and_dataset_json(capsys, tmp_path: Path) -> None:
         capsys, "export", "--format", "dir", str(tmp_path / "e"), "--dataset", spec, "--version", "all"
     )
     assert code == 2 and "one version per task" in err
+    # a folder where a file goes, or a file where a folder goes: one line naming the right kind
+    code, _, err = run(capsys, "export", "--format", "dataset-json", str(tmp_path), "--max-tasks", "1")
+    assert code == 2 and "is a folder" in err and ".tmp" not in err
+    code, _, err = run(capsys, "export", "--format", "dir", str(tmp_path / "all.json"), "--max-tasks", "1")
+    assert code == 2 and "is a file" in err
 
 
 def test_overlap_json(capsys) -> None:
@@ -234,3 +243,27 @@ def test_task_options_take_the_original_spellings() -> None:
 def test_negative_max_tasks_is_a_usage_error() -> None:
     result = process("stats", "--max-tasks", "-3")
     assert result.returncode == 2 and "negative" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unwritable_output_path_is_one_line_without_traceback(capsys, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "x.png"
+    code, _out, err = run(capsys, "show", "20270e3b", "--png", str(missing))
+    assert code == 1
+    assert err.strip().splitlines() == [f"arcforge: error: No such file or directory: {missing}"]
+
+
+def test_an_unknown_option_points_at_the_subcommands_help(capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["data", "stats", "--bogus"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == "arcforge data stats: error: unrecognized arguments: --bogus (see `arcforge data stats --help`)"
+    )
+
+
+def test_stats_of_an_empty_selection_is_a_usage_error(capsys) -> None:
+    code, out, err = run(capsys, "stats", "--version", "3")
+    assert code == 2 and out == ""
+    assert "no task of arc-agi-2/evaluation matches the selection" in err and "None" not in err

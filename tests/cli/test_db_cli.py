@@ -60,3 +60,21 @@ def test_data_import(tmp_path: Path) -> None:
     assert again.returncode == 0 and "0 added, 3 unchanged" in again.stdout
     missing = arcforge("data", "import", str(tmp_path / "none.json"), "--db", db)
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_info_of_a_store_not_yet_migrated(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'fresh.db'}"
+    info = arcforge("db", "info", "--db", db, "--json")
+    assert info.returncode == 0 and "Traceback" not in info.stderr, info.stderr
+    assert json.loads(info.stdout)["schema_version"] == 0
+    assert set(json.loads(info.stdout)["counts"].values()) == {0}
+    assert "arcforge db migrate" in arcforge("db", "info", "--db", db).stdout
+
+
+def test_info_of_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    done = arcforge("db", "info", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(
+        "arcforge: error: cannot open the store at postgresql+psycopg://nobody@127.0.0.1:1"
+    )
+    assert done.stderr.count("\n") == 1

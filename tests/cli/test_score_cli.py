@@ -196,3 +196,13 @@ def test_not_json_and_missing_file(tmp_path, dataset, capsys):
     assert "not valid JSON at line 1" in capsys.readouterr().err
     assert main(["score", str(tmp_path / "nope.json"), "--dataset", str(dataset)]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_submission_for_another_dataset_warns_to_check_the_dataset(tmp_path, dataset, capsys):
+    code, result, err = _score(tmp_path, dataset, {"elsewhere": [{"attempt_1": A}]}, capsys)
+    assert code == 0 and result["score"] == 0.0
+    assert "none of the submission's tasks" in err and "--dataset" in err
+    _code, _result, err = _score(
+        tmp_path, dataset, {"t_second": [{"attempt_1": A}], "elsewhere": [{"attempt_1": A}]}, capsys
+    )
+    assert "elsewhere" in err and "none of the submission's tasks" not in err

@@ -111,3 +111,17 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
         done = arcforge(*args)
         assert done.returncode in (1, 2), args
         assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, (args, done.stderr)
+
+
+def test_importing_a_file_that_holds_no_trace_fails(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    task = tmp_path / "task.json"  # an ARC task, not a traces store
+    task.write_text(json.dumps({"train": [{"input": [[1]], "output": [[2]]}], "test": [{"input": [[1]]}]}))
+    done = arcforge("traces", "import", str(task), "--db", db)
+    assert done.returncode == 1 and "holds no trace" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_export_to_a_folder_is_refused_in_one_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    done = arcforge("traces", "export", str(tmp_path), "--force", "--db", db)
+    assert done.returncode == 2 and "is a folder" in done.stderr and ".partial" not in done.stderr

@@ -148,8 +148,10 @@ def test_create_refuses_an_existing_run_and_resume_checks_the_command(tmp_path: 
         config={"model": "a", "samples": 2},
         argv=["generate", "code", "--model", "a"],
     )
-    with pytest.raises(RunError, match="already holds a run"):
-        RunDirectory.create(tmp_path / "run", command="generate code", config={})
+    with pytest.raises(
+        RunError, match="already holds a run: continue it with `arcforge generate code --resume"
+    ):
+        RunDirectory.create(tmp_path / "run", command="benchmark direct", config={})
     run = RunDirectory.open(tmp_path / "run")
     with pytest.raises(RunError, match="model: run has 'a', command has 'b'.*generate code --model a"):
         run.check_config("generate code", {"model": "b", "samples": 2})
@@ -305,3 +307,18 @@ async def test_a_failing_disk_stops_the_run_with_a_run_error_and_the_manifest_sa
         await run_tasks(run, _items(4), worker, concurrency=1, progress=False)
     manifest = json.loads((run.path / "manifest.json").read_text())
     assert manifest["status"] == "failed" and manifest["counts"]["records"] == 2
+
+
+def test_default_run_paths_of_the_same_second_do_not_collide(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from arcforge.engine import default_run_path
+
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    first = default_run_path("benchmark-direct", "openrouter:a/b", root=tmp_path, now=now)
+    assert first == tmp_path / "benchmark-direct-openrouter_a_b-20260102T030405Z"
+    RunDirectory.create(first, command="benchmark direct", config={})
+    second = default_run_path("benchmark-direct", "openrouter:a/b", root=tmp_path, now=now)
+    assert second == tmp_path / "benchmark-direct-openrouter_a_b-20260102T030405Z-2"
+    RunDirectory.create(second, command="benchmark direct", config={})
+    assert default_run_path("benchmark-direct", "openrouter:a/b", root=tmp_path, now=now).name.endswith("Z-3")

@@ -152,6 +152,23 @@ async def test_a_key_from_dotenv_is_used_and_never_stored(tmp_path, limits) -> N
     assert dotenv_key.encode() not in _stored_bytes(settings.cache_path)
 
 
+async def test_a_dummy_short_key_does_not_corrupt_cached_answers(tmp_path, limits) -> None:
+    # local OpenAI-compatible servers take any key: "x", "EMPTY", "ollama"; the key "x" must not be
+    # redacted out of the stored JSON ("text" -> "te[redacted]t"), or every cache hit fails
+    settings = load_settings({"ARCFORGE_HOME": str(tmp_path / "home"), "OPENAI_API_KEY": "x"})
+    with ScriptedServer([reply("the next text")]) as server:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
+            fresh = await client.complete(ChatRequest(user("same")))
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
+            hit = await client.complete(ChatRequest(user("same")))
+    assert (fresh.text, hit.text, hit.cached) == ("the next text", "the next text", True)
+    assert len(server.chat_requests) == 1
+
+
 async def test_missing_key_names_the_variable(tmp_path) -> None:
     settings = load_settings({"ARCFORGE_HOME": str(tmp_path)}, dotenv_path=None)
     with pytest.raises(MissingKeyError) as caught:
@@ -217,3 +234,24 @@ def test_a_cache_file_from_an_older_arcforge_is_upgraded_in_place(tmp_path):
     columns = {row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(log)")}
     assert {"prompt_tokens", "completion_tokens", "reasoning_tokens"} <= columns
     assert sqlite3.connect(path).execute("SELECT count(*) FROM log").fetchone()[0] == 1
+
+
+async def test_an_unreadable_cache_entry_is_asked_again_and_replaced(settings, limits) -> None:
+    with ScriptedServer([reply("first"), reply("again")]) as server:
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
+            await client.complete(ChatRequest(user("same")))
+        with sqlite3.connect(settings.cache_path) as db:  # as an older arcforge wrote it with a short key
+            db.execute("""UPDATE responses SET completion = '{"te[redacted]t": "first"}'""")
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
+            asked = await client.complete(ChatRequest(user("same")))
+        async with open_client(
+            "openai:any", settings=settings, base_url=server.base_url, limits=limits
+        ) as client:
+            hit = await client.complete(ChatRequest(user("same")))
+    assert (asked.text, asked.cached) == ("again", False)
+    assert (hit.text, hit.cached) == ("again", True)
+    assert len(server.chat_requests) == 2

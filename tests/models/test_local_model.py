@@ -48,6 +48,44 @@ def test_chat_local_prints_a_reply_and_leaves_no_server(tmp_path) -> None:
     assert _processes_using(model) == []  # the server was stopped when the command exited
 
 
+def test_sigterm_during_a_local_chat_leaves_no_server(tmp_path) -> None:
+    import signal
+    import time
+
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(ARCFORGE_HOME=str(home), HF_HUB_OFFLINE="1", NO_PROXY="*")
+    command = [
+        sys.executable,
+        "-m",
+        "arcforge",
+        "models",
+        "chat",
+        "local",
+        "Tell a long story",
+        "--max-tokens",
+        "2000",
+    ]
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    model = home / "models" / "gemma-3-270m-q4_k_m.gguf"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _processes_using(model):
+        time.sleep(0.2)
+    assert _processes_using(model), "the bundled model's server never started"
+    time.sleep(1)
+    process.send_signal(signal.SIGTERM)  # kill, systemd, docker stop: not Ctrl-C
+    try:
+        code = process.wait(timeout=60)
+    finally:
+        process.stdout.close()
+        process.stderr.close()
+        left = _processes_using(model)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+    assert left == []  # stopped by the atexit hook, not left running
+    assert code == 143
+
+
 async def test_client_completes_and_streams_with_the_bundled_model(tmp_path) -> None:
     settings = load_settings({"ARCFORGE_HOME": str(tmp_path / "home")}, dotenv_path=None)
     try:

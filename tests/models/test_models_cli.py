@@ -125,3 +125,25 @@ def test_missing_key_and_unknown_model_are_one_line_errors(tmp_path) -> None:
     )
     bad_option = _run(tmp_path, "chat", "GPT", "hi", "--temperature", "hot")
     assert bad_option.returncode == 2 and "not a number" in bad_option.stderr
+
+
+def test_an_empty_prompt_is_a_usage_error_and_sends_nothing(tmp_path) -> None:
+    with ScriptedServer([reply("never")]) as server:
+        done = _run(
+            tmp_path, "chat", "openai:any", "  ", "--base-url", server.base_url, env={"OPENAI_API_KEY": "k"}
+        )
+        empty_stdin = _run(
+            tmp_path,
+            "chat",
+            "openai:any",
+            "-",
+            "--base-url",
+            server.base_url,
+            env={"OPENAI_API_KEY": "k"},
+            stdin="",
+        )
+        assert server.requests == []
+    for result in (done, empty_stdin):
+        assert (
+            result.returncode == 2 and "prompt is empty" in result.stderr and "Traceback" not in result.stderr
+        )

@@ -141,3 +141,17 @@ def test_code_benchmark_selects_blind_and_scores_one_of_three(server, dataset, t
     text_code = main(["report", str(out)])
     assert text_code == 0
     assert "oracle pass@3" in (out / "report.html").read_text()
+
+
+def test_verify_summary_explains_the_unknown_outcome(tmp_path: Path) -> None:
+    from arcforge.pipelines.summaries import format_verification
+    from arcforge.pipelines.verify import summarize
+
+    entries = [
+        {"task_id": "t", "task_version": 0, "verified": False, "outcome": "unknown"},
+        {"task_id": "t", "task_version": 0, "verified": True, "outcome": "verified"},
+    ]
+    text = format_verification(summarize(tmp_path, entries))
+    assert "unknown: every pair with an output passed" in text
+    only_verified = format_verification(summarize(tmp_path, entries[1:]))
+    assert "unknown:" not in only_verified

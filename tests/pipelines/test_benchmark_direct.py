@@ -191,6 +191,10 @@ def test_resume_of_a_finished_run_asks_nothing_again(server, tmp_path, capsys):
         == 1
     )
     assert "differs" in capsys.readouterr().err
+    # a direct run holds grids, not programs: verify refuses it instead of reporting "0 of 0 verified"
+    assert main(["verify", str(out)]) == 1
+    assert "holds no programs" in capsys.readouterr().err
+    assert not (out / "verification.jsonl").exists()
 
 
 def test_attempts_above_two_is_a_usage_error(capsys):

@@ -137,7 +137,11 @@ def test_report_of_a_folder_that_is_not_a_finished_benchmark(tmp_path, capsys):
     RunDirectory.create(tmp_path / "half", command="benchmark direct", config={})
     assert main(["report", str(tmp_path / "half")]) == 1
     err = capsys.readouterr().err
-    assert "no score.json" in err and "--resume" in err
+    assert "no score.json" in err and "arcforge benchmark direct --resume" in err
+    RunDirectory.create(tmp_path / "gen", command="generate code", config={})
+    assert main(["report", str(tmp_path / "gen")]) == 1
+    err = capsys.readouterr().err
+    assert "is a `generate code` run" in err and "--resume" not in err
     assert main(["report", str(tmp_path / "nothing")]) == 1
     assert "not a run directory" in capsys.readouterr().err
 

@@ -45,3 +45,44 @@ def test_a_reply_from_the_bundled_model_streams_and_is_stored(tmp_path: Path) ->
     finally:
         shared_local_servers().stop_all()
         site.close()
+
+
+def test_sigterm_to_serve_stops_the_bundled_models_server(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from web_helpers import start_server, stop_server
+
+    server = start_server(
+        tmp_path,
+        extra_env={
+            "ARCFORGE_DISCUSS_MODELS": "local",
+            "ARCFORGE_DISCUSS_BASE_URL": "",
+            "HF_HUB_OFFLINE": "1",
+        },
+    )
+    try:
+        api = server.client()
+        api.signup("local-user")
+        api.http.timeout = 300
+        conversation = api.post(f"/api/discuss/tasks/{TASK}/conversations", {"model": "local"}).json()
+        body = {"content": "Hi", "model": "local", "temperature": 0, "max_tokens": 4}
+        reply = api.post(f"/api/discuss/conversations/{conversation['conversation']['id']}/messages", body)
+        assert reply.status_code == 200
+        children = [  # started from a worker thread: look in every thread's children
+            pid
+            for task in Path(f"/proc/{server.process.pid}/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        ]
+        llama = [
+            int(pid) for pid in children if b"llama_cpp.server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        assert len(llama) == 1
+    finally:
+        stop_server(server)  # SIGTERM, as systemd or docker stop it
+    try:
+        os.kill(llama[0], 0)
+    except ProcessLookupError:
+        return
+    os.killpg(llama[0], signal.SIGKILL)
+    raise AssertionError("the bundled model's server outlived arcforge serve")

@@ -70,6 +70,8 @@ def test_a_swap_is_refused_until_the_attempts_on_that_input_are_done(harness: Ap
     api.signup("ann")
     refused = api.post("/api/tasks/c0ffee99/versions/0/preview", {"transform": "swap:0,1"})
     assert refused.status_code == 403 and "attempts" in refused.json()["detail"]
+    # one numbering for the page's test input (1-based) throughout the message
+    assert "test input 2" in refused.json()["detail"] and "test output 1" not in refused.json()["detail"]
     api.post("/api/tasks/c0ffee99/versions/0/attempts", {"test_index": 1, "grid": ANSWERS["c0ffee99"][1]})
     preview = api.post("/api/tasks/c0ffee99/versions/0/preview", {"transform": "swap:0,1"}).json()
     assert preview["train"][0] == {"input": [[0], [0]], "output": [[3], [3]]}

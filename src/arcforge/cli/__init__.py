@@ -5,7 +5,8 @@ modules are discovered, so adding a command is adding a file. Modules keep their
 libraries inside the handlers, so ``arcforge --help`` stays fast. A handler returns an exit code.
 
 Errors: an :class:`~arcforge.errors.ArcforgeError` becomes one line on stderr and its exit code (2 for
-usage errors); Ctrl-C exits 130. Nobody sees a traceback for a mistake they can fix.
+usage errors); an :class:`OSError` (a path that cannot be read or written) is one line naming the
+path, exit 1; Ctrl-C exits 130. Nobody sees a traceback for a mistake they can fix.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 from arcforge import __version__
 from arcforge.errors import ArcforgeError
@@ -43,16 +47,30 @@ def build_parser() -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register is not None:
             register(subparsers)
+    _remember_parsers(parser)
     return parser
+
+
+def _remember_parsers(parser: argparse.ArgumentParser) -> None:
+    """Let each (sub)command's parser put itself in the namespace, so errors found after parsing
+    (unrecognized arguments) point at that command's --help; the deepest parser sets it last."""
+    parser.set_defaults(_command_parser=parser)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                _remember_parsers(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        getattr(args, "_command_parser", parser).error(f"unrecognized arguments: {' '.join(extras)}")
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 2
+    previous = _exit_on_sigterm()
     try:
         return int(handler(args) or 0)
     except ArcforgeError as exc:
@@ -63,6 +81,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file the user named cannot be read or written: say which, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"arcforge: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _exit_on_sigterm() -> Any:
+    """SIGTERM (kill, systemd, docker stop) exits through Python, so atexit hooks run: the bundled
+    model's server is stopped instead of outliving the command. Returns the handler to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return None
+    return signal.signal(signal.SIGTERM, _terminated)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ RUN_OPTIONS = (
     "samples",
     "encoding",
     "template",
+    # the budget: restored on --resume when not given again (a new value may raise or lower it)
+    "max_cost",
 )
 
 

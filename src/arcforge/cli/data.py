@@ -197,6 +197,13 @@ def run_stats(args: argparse.Namespace) -> int:
     from arcforge.datasets.dataset import hash_tasks
 
     dataset, tasks = tasks_from_args(args)
+    if not tasks:
+        from arcforge.errors import UsageError
+
+        raise UsageError(
+            f"no task of {dataset.name} matches the selection: check --version, --tasks and --max-tasks "
+            f"(`arcforge data list --dataset {dataset.name} --version all` shows what is held)"
+        )
     stats = task_stats(tasks)
     if args.json:
         hashes = {"content_hash": dataset.content_hash, "tasks_hash": hash_tasks(tasks)}

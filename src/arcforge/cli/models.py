@@ -165,6 +165,10 @@ def run_chat(args: argparse.Namespace) -> int:
     import asyncio
 
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    if not prompt.strip():
+        from arcforge.errors import UsageError
+
+        raise UsageError("the prompt is empty: give the text to send, or - to read it from standard input")
     messages: list[dict[str, Any]] = []
     if args.system:
         messages.append({"role": "system", "content": args.system})

@@ -45,6 +45,12 @@ def run_score(args: argparse.Namespace) -> int:
             f"{len(tasks)} selected task(s) of {dataset.name} and were ignored: {shown}",
             file=sys.stderr,
         )
+        if len(card.unknown_task_ids) == len(submission.entries):
+            print(
+                f"arcforge: warning: none of the submission's tasks is in {dataset.name}, so it scores 0: "
+                "check --dataset (the default is arc-agi-2/evaluation)",
+                file=sys.stderr,
+            )
     if args.json:
         payload = {"dataset": dataset.name, "submission": args.submission, **card.to_json()}
         print(json.dumps(payload, indent=2))

@@ -67,6 +67,14 @@ def run_import(args: argparse.Namespace) -> int:
     with open_store_from_args(args) as store:
         report = store.import_traces_store(args.file)
         print_report(f"imported {args.file}", report, as_json=args.json)
+    if report.problems and not (report.added or report.updated or report.unchanged):
+        # nothing in the file was a trace: most likely the wrong file (a task, a run record, ...)
+        print(
+            f"arcforge: error: {args.file} holds no trace: a traces_store.json maps task ids to lists "
+            'of {"trace_id", "username", "text", ...} entries',
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -83,6 +91,8 @@ def run_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"{out} is a folder: give the file to write, e.g. {out / 'traces_store.json'}")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     partial.write_text(text, encoding="utf-8")

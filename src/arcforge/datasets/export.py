@@ -36,6 +36,12 @@ def export_tasks(tasks: Sequence[Task], out: str | Path, *, to: str, name: str =
     if to not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {to!r}: use one of {', '.join(EXPORT_FORMATS)}")
     out = Path(out)
+    if to == "dataset-json" and out.is_dir():
+        raise UsageError(f"{out} is a folder: --format dataset-json writes one file, so give a file name")
+    if to == "dir" and out.exists() and not out.is_dir():
+        raise UsageError(
+            f"{out} is a file: --format dir writes a folder of <id>.json files, so give a folder"
+        )
     if to == "dataset-json":
         write_json(out, [dataset_entry(task) for task in tasks])
         return [out]

@@ -155,6 +155,15 @@ def _load_dir(path: Path) -> Dataset:
         raise DatasetError(
             f"{path}: a dataset folder holds <task id>.json files, and this one has none{hint}"
         )
+    kaggle = [f for f in files if f.name.endswith(("_challenges.json", "_solutions.json"))]
+    if kaggle and len(kaggle) == len(files):  # the folder `arcforge data export --format kaggle` writes
+        challenges = [f for f in kaggle if f.name.endswith("_challenges.json")]
+        if len(challenges) != 1:
+            names = ", ".join(f.name for f in challenges) or "none"
+            raise DatasetError(
+                f"{path}: a folder of Kaggle files needs one *_challenges.json (found {names}): pass the file"
+            )
+        return _load_kaggle(challenges[0], None)
     problems: list[str] = []
     sources = []
     for file in files:

@@ -59,10 +59,15 @@ def new_run_id(now: datetime | None = None) -> str:
 def default_run_path(
     command: str, model: str, *, root: Path | str = "runs", now: datetime | None = None
 ) -> Path:
-    """``runs/<command>-<model>-<UTC time>/`` with the model name made safe for a folder name."""
+    """``runs/<command>-<model>-<UTC time>/`` with the model name made safe for a folder name; a run
+    started in the same second as another of the same command and model gets ``-2``, ``-3``, ..."""
     safe_model = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_") or "model"
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return Path(root) / f"{command}-{safe_model}-{stamp}"
+    path = Path(root) / f"{command}-{safe_model}-{stamp}"
+    number = 1
+    while (path.parent / (path.name if number == 1 else f"{path.name}-{number}")).exists():
+        number += 1
+    return path if number == 1 else path.parent / f"{path.name}-{number}"
 
 
 class RunDirectory:
@@ -92,9 +97,12 @@ class RunDirectory:
         """
         path = Path(path)
         if (path / MANIFEST).exists() or (path / RECORDS).exists():
-            raise RunError(
-                f"{path} already holds a run: continue it with --resume {path} or choose another --out"
-            )
+            try:  # name the run's own command: a `benchmark direct` run is not resumed by `generate code`
+                existing = json.loads((path / MANIFEST).read_text(encoding="utf-8"))["command"]
+            except (OSError, ValueError, KeyError, TypeError):
+                existing = None
+            resume = f"`arcforge {existing} --resume {path}`" if existing else f"--resume {path}"
+            raise RunError(f"{path} already holds a run: continue it with {resume} or choose another --out")
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

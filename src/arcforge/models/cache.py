@@ -59,6 +59,9 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE log ADD COLUMN {column} {kind}")
 
 
+MIN_SECRET_LENGTH = 8  # shorter key values are not redacted (see ResponseCache)
+
+
 def request_document(
     identity: str, params: dict[str, Any], messages: list[dict[str, Any]], sample: int
 ) -> str:
@@ -86,7 +89,9 @@ class ResponseCache:
         self, path: Path, *, secrets: Iterable[str] = (), flush_rows: int = 256, flush_s: float = 0.5
     ) -> None:
         self.path = path
-        self._secrets = [s for s in secrets if s]
+        # a short value ("x", "EMPTY", "ollama": the dummies local servers take) is no secret, and replacing
+        # it everywhere would corrupt the stored JSON itself ("text" -> "te[redacted]t")
+        self._secrets = [s for s in secrets if len(s) >= MIN_SECRET_LENGTH]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)

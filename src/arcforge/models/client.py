@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from arcforge.models.cache import ResponseCache, cache_key, request_document
+from arcforge.models.cache import MIN_SECRET_LENGTH, ResponseCache, cache_key, request_document
 from arcforge.models.errors import (
     ModelError,
     ModelNetworkError,
@@ -254,7 +254,9 @@ class ModelClient:
     def _cached(self, key: str) -> Completion | None:
         started = time.monotonic()
         stored = self._cache.get(key)
-        if stored is None:
+        if stored is None or not isinstance(
+            stored.get("text"), str
+        ):  # absent, or an unreadable entry: ask again
             return None
         completion = Completion(
             text=stored["text"],
@@ -326,7 +328,9 @@ class ModelClient:
         raise error
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._secret, "[redacted]") if self._secret else text
+        if not self._secret or len(self._secret) < MIN_SECRET_LENGTH:  # a dummy key, not a secret
+            return text
+        return text.replace(self._secret, "[redacted]")
 
     def _schedule_flush(self) -> None:
         if self._flush_handle is None:

@@ -145,9 +145,15 @@ def load_benchmark_run(path: str | Path) -> BenchmarkRun:
     run = RunDirectory.open(folder)
     score_path = folder / SCORE_FILE
     if not score_path.is_file():
+        command = str(run.manifest.get("command") or "")
+        if not command.startswith("benchmark"):
+            raise RunError(
+                f"{folder} is a `{command or 'non-benchmark'}` run: reports are made of benchmark runs "
+                "(`arcforge benchmark direct|code`)"
+            )
         raise RunError(
             f"{folder} has no {SCORE_FILE}: it is not a finished benchmark run "
-            f"(finish it with `arcforge benchmark ... --resume {folder}`)"
+            f"(finish it with `arcforge {command} --resume {folder}`)"
         )
     try:
         score = json.loads(score_path.read_text(encoding="utf-8"))

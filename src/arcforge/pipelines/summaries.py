@@ -49,5 +49,10 @@ def format_verification(summary: VerifySummary) -> str:
         f"{summary.tasks_verified} of {summary.tasks} task(s) have a verified program "
         f"({summary.elapsed_s:.1f} s)"
     )
+    if summary.by_outcome.get("unknown"):
+        lines.append(
+            "unknown: every pair with an output passed, but the run holds no test output to check "
+            "(benchmark runs leave them out); `arcforge sandbox run` checks one program against the dataset"
+        )
     lines.append(f"details: {summary.path / 'verification.jsonl'}")
     return "\n".join(lines)

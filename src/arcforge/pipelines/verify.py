@@ -101,10 +101,12 @@ async def verify_run(
     from arcforge.sandbox import Sandbox
 
     run = RunDirectory.open(path)
-    if run.config.get("kind") == "reasoning":
-        raise RunError(
-            f"{run.path} is a reasoning run: it holds no programs to verify (generate code instead)"
+    kind = run.config.get("kind")
+    if kind in ("reasoning", "direct"):
+        made_by = (
+            "a reasoning run" if kind == "reasoning" else "a `benchmark direct` run (grids, not programs)"
         )
+        raise RunError(f"{run.path} is {made_by}: it holds no programs to verify (generate code instead)")
     records = [r for r in run.iter_records() if r.get("kind", "code") == "code"]
     started = time.monotonic()
     if sandbox is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from arcforge.errors import StoreError
@@ -87,10 +87,13 @@ class Store(
         ]
         with self._db.read() as conn:
             version = current_version(conn)
+            present = set(inspect(conn).get_table_names())  # none before `arcforge db migrate`
             counts = {
                 name: int(
                     conn.execute(select(func.count()).select_from(schema.metadata.tables[name])).scalar_one()
                 )
+                if name in present
+                else 0
                 for name in tables
             }
         safe_url = self._db.engine.url.render_as_string(hide_password=True)
@@ -125,12 +128,15 @@ def open_store(
     if "://" not in url:
         url = f"sqlite:///{url}"
     db = Database(make_engine(url))
-    if migrate_schema:
-        try:
+    try:
+        if migrate_schema:
             migrate(db)
-        except (OperationalError, InterfaceError) as exc:
-            db.engine.dispose()
-            safe = db.engine.url.render_as_string(hide_password=True)
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            raise StoreError(f"cannot open the store at {safe}: {reason}") from None
+        else:  # still reach the database now, so a wrong URL is one line here and not a traceback later
+            with db.engine.connect():
+                pass
+    except (OperationalError, InterfaceError) as exc:
+        db.engine.dispose()
+        safe = db.engine.url.render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise StoreError(f"cannot open the store at {safe}: {reason}") from None
     return Store(db, url=url, password_hasher=password_hasher)

@@ -13,6 +13,7 @@ current UTC day cost ``daily_spend_usd`` or more. A user streams one reply at a 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -85,6 +86,11 @@ class DiscussionService:
 
     async def close(self) -> None:
         await self.runner.close()
+        # the bundled model's server (started on first use) goes with the app: its atexit hook does not
+        # run when uvicorn ends the process by re-raising SIGTERM after the shutdown
+        from arcforge.models.local import shared_local_servers
+
+        await asyncio.to_thread(shared_local_servers().stop_all)
 
 
 async def discussion_service(request: Request) -> DiscussionService:

@@ -72,7 +72,8 @@ def _derive(
             if index < len(statuses) and not (statuses[index].solved or statuses[index].remaining <= 0):
                 raise HTTPException(
                     403,
-                    f"a swap shows test output {index}: finish your attempts on test input {index + 1} first",
+                    f"this swap shows the output of test input {index + 1} (test pair {index} in the "
+                    f"transform's 0-based name): finish your attempts on test input {index + 1} first",
                 )
     derived = transform.apply_task(parent)
     problems = task_problems(derived.to_dict())
