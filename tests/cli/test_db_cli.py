@@ -63,6 +63,9 @@ def test_data_import(tmp_path: Path) -> None:
 
 
 def test_info_of_a_store_not_yet_migrated(tmp_path: Path) -> None:
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "fresh.db").close()  # an existing database without arcforge's tables
     db = f"sqlite:///{tmp_path / 'fresh.db'}"
     info = arcforge("db", "info", "--db", db, "--json")
     assert info.returncode == 0 and "Traceback" not in info.stderr, info.stderr
@@ -78,3 +81,11 @@ def test_info_of_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
         "arcforge: error: cannot open the store at postgresql+psycopg://nobody@127.0.0.1:1"
     )
     assert done.stderr.count("\n") == 1
+
+
+def test_info_on_a_mistyped_sqlite_path_creates_nothing(tmp_path):
+    from arcforge.cli import main
+
+    missing = tmp_path / "typo" / "arcforge.db"
+    assert main(["db", "info", "--db", f"sqlite:///{missing}"]) == 2
+    assert not missing.exists() and not missing.parent.exists()

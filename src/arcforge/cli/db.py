@@ -84,8 +84,23 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from arcforge.cli._store_options import open_store_from_args
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
+    from arcforge.cli._store_options import db_url_from_args, open_store_from_args
+    from arcforge.errors import UsageError
+
+    try:
+        url = make_url(db_url_from_args(args))
+    except ArgumentError:
+        url = None
+    on_disk = (
+        url is not None and url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    )
+    if (
+        on_disk and not Path(str(url.database)).exists()
+    ):  # describing must not create: a typo would leave a file
+        raise UsageError(f"no store at {url.database} (check --db, or create it with `arcforge db migrate`)")
     with open_store_from_args(args, migrate_schema=False) as store:
         info = store.info()
     if args.json:
