@@ -83,3 +83,20 @@ def standard_answers() -> dict[str, Any]:
 
 
 ERROR_400 = error(400, "scripted bad request")
+
+
+def generate_code_args(base_url: str, *selection: str) -> list[str]:
+    """``arcforge generate code`` against a scripted server on ARC-AGI-2 training, uncached; add the
+    task selection and run options (``--task-ids ...``, ``--out RUN``) as ``selection``."""
+    return [
+        "generate",
+        "code",
+        "--model",
+        "openai:any",
+        "--base-url",
+        base_url,
+        "--dataset",
+        "arc-agi-2/training",
+        "--no-cache",
+        *selection,
+    ]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from generation_replies import CORRECT, TILE_TASK, WRONG, responder_for, training
+from generation_replies import CORRECT, TILE_TASK, WRONG, generate_code_args, responder_for, training
 
 from arcforge.cli import main
 from arcforge.task.encoding import encode_grid
@@ -25,26 +25,8 @@ def _verified_run(tmp_path: Path, answers: dict[str, str]) -> Path:
     tasks = [training().get(task_id) for task_id in answers]
     run = tmp_path / "run"
     with ScriptedServer(responder=responder_for(tasks, answers)) as server:
-        assert (
-            main(
-                [
-                    "generate",
-                    "code",
-                    "--model",
-                    "openai:any",
-                    "--base-url",
-                    server.base_url,
-                    "--dataset",
-                    "arc-agi-2/training",
-                    "--task-ids",
-                    ",".join(answers),
-                    "--out",
-                    str(run),
-                    "--no-cache",
-                ]
-            )
-            == 0
-        )
+        args = generate_code_args(server.base_url, "--task-ids", ",".join(answers), "--out", str(run))
+        assert main(args) == 0
     assert main(["verify", str(run), "--json"]) == 0
     return run
 

@@ -10,6 +10,7 @@ from generation_replies import (
     ERROR_400,
     OTHER_TASKS,
     TILE_TASK,
+    generate_code_args,
     responder_for,
     standard_answers,
     training,
@@ -26,24 +27,7 @@ def _records(run: Path) -> list[dict]:
 
 
 def _generate(server: ScriptedServer, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "generate",
-            "code",
-            "--model",
-            "openai:any",
-            "--base-url",
-            server.base_url,
-            "--dataset",
-            "arc-agi-2/training",
-            "--task-ids",
-            json.dumps(IDS),
-            "--out",
-            str(out),
-            "--no-cache",
-            *extra,
-        ]
-    )
+    return main(generate_code_args(server.base_url, "--task-ids", json.dumps(IDS), "--out", str(out), *extra))
 
 
 def test_generate_code_then_verify_marks_only_the_correct_solver(tmp_path: Path, capsys) -> None:

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from generation_replies import CORRECT
+from generation_replies import CORRECT, generate_code_args
 
 from arcforge.testing import ScriptedServer, reply
 
@@ -24,19 +24,7 @@ def _start(server: ScriptedServer, run: Path, *, resume: bool = False) -> subpro
         sys.executable,
         "-m",
         "arcforge",
-        "generate",
-        "code",
-        "--model",
-        "openai:any",
-        "--base-url",
-        server.base_url,
-        "--dataset",
-        "arc-agi-2/training",
-        "--max-tasks",
-        str(TASKS),
-        "--concurrency",
-        "2",
-        "--no-cache",
+        *generate_code_args(server.base_url, "--max-tasks", str(TASKS), "--concurrency", "2"),
         "--resume" if resume else "--out",
         str(run),
     ]
