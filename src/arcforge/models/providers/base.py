@@ -4,14 +4,17 @@ A provider is dumb on purpose: it turns a :class:`ChatRequest` into one HTTP req
 into a :class:`ProviderReply`, raising :class:`ProviderError` for an error status or an error carried in
 a 200 body and :class:`ResponseFormatError` for truncated or malformed JSON. Timeouts, retries, limits,
 accounting and caching all live in :class:`arcforge.models.client.ModelClient`; httpx's own transport
-errors pass through for the client to classify. Streaming is optional: providers without it inherit
-:meth:`Provider.stream`, which completes and yields the whole answer at once.
+errors pass through for the client to classify. :class:`Provider` is an abstract base class: a
+subclass must define :attr:`~Provider.url`, :meth:`~Provider.body` and :meth:`~Provider.complete`.
+Streaming is optional: providers without it inherit :meth:`Provider.stream`, which completes and yields
+the whole answer at once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,8 +47,9 @@ class ProviderConfig:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-class Provider:
-    """Base class: subclasses implement :meth:`complete` and may implement :meth:`stream`.
+class Provider(ABC):
+    """Abstract base: subclasses implement :attr:`url`, :meth:`body`, :meth:`complete`, and may
+    override :meth:`stream`.
 
     For a JSON-over-HTTP API a subclass defines :attr:`url` and :meth:`body` (and :meth:`headers`
     when its API does not take a bearer token); :meth:`post` and :meth:`open_stream` then send the
@@ -56,13 +60,13 @@ class Provider:
         self.config = config
 
     @property
+    @abstractmethod
     def url(self) -> str:
         """Where the request goes."""
-        raise NotImplementedError
 
+    @abstractmethod
     def body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
         """The JSON body of the request (``stream``: ask for a streamed answer)."""
-        raise NotImplementedError
 
     def headers(self) -> dict[str, str]:
         """JSON content, and the key (when there is one) as a bearer token."""
@@ -90,10 +94,14 @@ class Provider:
                 check_response(response)
             yield response
 
+    @abstractmethod
     async def complete(self, http: httpx.AsyncClient, request: ChatRequest) -> ProviderReply:
-        raise NotImplementedError
+        """Send ``request`` and parse the answer (see :meth:`post`)."""
 
-    async def stream(self, http: httpx.AsyncClient, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(
+        self, http: httpx.AsyncClient, request: ChatRequest
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """The answer in pieces, then a ``done`` event carrying the :class:`ProviderReply`."""
         reply = await self.complete(http, request)
         if reply.reasoning:
             yield StreamEvent("reasoning", reply.reasoning)
@@ -132,8 +140,9 @@ def error_message(data: Any, fallback: str) -> str:
                 return str(message)
         elif isinstance(err, str):
             return err
-        if isinstance(data.get("detail"), str):
-            return data["detail"]
+        detail = data.get("detail")
+        if isinstance(detail, str):
+            return detail
     return fallback
 
 

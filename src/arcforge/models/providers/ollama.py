@@ -8,7 +8,7 @@ and ``eval_count``; Ollama reports no cost.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -60,7 +60,9 @@ class OllamaNative(Provider):
             raw=response.text,
         )
 
-    async def stream(self, http: httpx.AsyncClient, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(
+        self, http: httpx.AsyncClient, request: ChatRequest
+    ) -> AsyncGenerator[StreamEvent, None]:
         text: list[str] = []
         thinking: list[str] = []
         async with self.open_stream(http, request) as response:

@@ -11,7 +11,7 @@ reasoning piece, as such servers send one token per event; its prompt tokens sta
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -92,7 +92,9 @@ class OpenAICompatible(Provider):
             raw=response.text,
         )
 
-    async def stream(self, http: httpx.AsyncClient, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(
+        self, http: httpx.AsyncClient, request: ChatRequest
+    ) -> AsyncGenerator[StreamEvent, None]:
         text: list[str] = []
         reasoning: list[str] = []
         usage, cost, model, finish, done = None, None, None, None, False
