@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
 
+from arcforge.limits import TRACE_MAX_CHARS
 from arcforge.store import schema
 from arcforge.store.db import Database, inserted_id, utcnow
 from arcforge.store.errors import Conflict, InvalidInput, NotAuthorized, NotFound
@@ -27,7 +28,7 @@ from arcforge.store.values import AUTHOR_KINDS, Trace, User
 
 __all__ = ["MAX_TRACE_CHARS", "TracesMixin", "insert_trace", "recompute_score", "text_hash"]
 
-MAX_TRACE_CHARS = 200_000
+MAX_TRACE_CHARS = TRACE_MAX_CHARS  # defined once, in arcforge.limits
 MAX_TASK_ID_CHARS = 128
 _t = schema.traces
 _v = schema.votes
@@ -283,13 +284,20 @@ class TracesMixin:
             conn.execute(delete(_t).where(_t.c.id == trace_id))
 
     def vote(self, trace_id: int, *, user: User, value: int) -> Trace:
-        """Set ``user``'s vote on a trace to +1 or -1 (a new vote, or a change); returns the trace."""
+        """Set ``user``'s vote on a trace to +1 or -1 (a new vote, or a change); returns the trace.
+
+        Raises :class:`NotAuthorized` for a vote on one's own trace."""
         if value not in (1, -1):
             raise InvalidInput(f"a vote is +1 or -1, not {value!r}")
 
         def run(conn: Connection) -> None:
-            if conn.execute(select(_t.c.id).where(_t.c.id == trace_id).with_for_update()).first() is None:
+            row = conn.execute(select(_t.c.id, _t.c.user_id).where(_t.c.id == trace_id).with_for_update()).first()
+            if row is None:
                 raise NotFound(f"no trace {trace_id!r}")
+            if row.user_id is not None and row.user_id == user.id:
+                raise NotAuthorized(
+                    "you cannot vote on your own trace: votes say what other people think of a trace"
+                )
             now = utcnow()
             updated = conn.execute(
                 _v.update()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, func, select
 
+from arcforge.limits import NAME_PATTERN, NAME_RULE, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS
 from arcforge.store import schema
 from arcforge.store.db import Database, inserted_id, utcnow
 from arcforge.store.errors import Conflict, InvalidInput, NotFound
@@ -26,9 +26,9 @@ from arcforge.store.values import ROLES, User
 
 __all__ = ["MIN_PASSWORD_LENGTH", "NAME_PATTERN", "UsersMixin", "user_from_row"]
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
+# the limits live in arcforge.limits (one definition for the store, the API and the pages)
+MIN_PASSWORD_LENGTH = PASSWORD_MIN_CHARS
+MAX_PASSWORD_LENGTH = PASSWORD_MAX_CHARS
 _u = schema.users
 _s = schema.sessions
 
@@ -54,7 +54,7 @@ class UsersMixin:
         :class:`Conflict` when the name (case-insensitively) is taken."""
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
             raise InvalidInput(
-                f"invalid user name {name!r}: use 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit"
+                f"invalid user name {name!r}: use {NAME_RULE}"
             )
         if role not in ROLES:
             raise InvalidInput(f"invalid role {role!r}: use one of {', '.join(ROLES)}")

@@ -29,6 +29,8 @@ from arcforge.web.events import EventHub
 from arcforge.web.render import TraceRenderer
 from arcforge.web.routes import admin, auth, discuss, pages, tasks, traces, variations
 from arcforge.web.routes.pages import STATIC_DIR
+from arcforge.web.routes.progress import pages as progress_pages
+from arcforge.web.routes.progress import router as progress_router
 from arcforge.web.security import BodyLimitMiddleware, RateLimiter, SecurityHeadersMiddleware
 from arcforge.web.sessions import TokenSigner
 
@@ -47,6 +49,8 @@ ROUTERS = (
     pages.router,
     discuss.router,
     discuss.pages,
+    progress_router,  # issue 18: limits, my tasks, profiles
+    progress_pages,
 )
 
 

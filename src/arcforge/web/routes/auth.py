@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
+from arcforge.limits import NAME_MAX_CHARS, PASSWORD_MAX_CHARS
 from arcforge.web.deps import (
     CLIENT_COOKIE,
     AppContext,
@@ -29,8 +30,8 @@ router = api_router(tags=["accounts"])
 
 
 class Credentials(BaseModel):
-    name: str = Field(min_length=1, max_length=40)
-    password: str = Field(min_length=1, max_length=1024)
+    name: str = Field(min_length=1, max_length=NAME_MAX_CHARS)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
 
 
 def user_json(user: Any) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field, StrictInt
 
+from arcforge.limits import TRACE_MAX_CHARS
 from arcforge.store.discussion_extras import clear_conversation, is_cleared, message_counts
 from arcforge.task.encoding import DEFAULT_ENCODING, ENCODINGS
 from arcforge.web.deps import AppContext, Ctx, Member, Viewer, api_router
@@ -37,7 +38,7 @@ router = api_router(tags=["discussion"], lifespan=discussion_lifespan)
 pages = APIRouter(include_in_schema=False)
 
 MAX_CONTEXT_CHARS = 400_000
-MAX_TRACE_CHARS = 50_000
+MAX_TRACE_CHARS = TRACE_MAX_CHARS  # defined once, in arcforge.limits
 TaskId = Annotated[str, Path(min_length=1, max_length=128)]
 
 

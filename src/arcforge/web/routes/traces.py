@@ -17,11 +17,12 @@ from fastapi import HTTPException, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, StrictInt
 
+from arcforge.limits import TRACE_MAX_CHARS
 from arcforge.web.deps import AppContext, Ctx, Member, Viewer, api_router
 
 router = api_router(tags=["traces"])
 
-MAX_TRACE_CHARS = 50_000
+MAX_TRACE_CHARS = TRACE_MAX_CHARS  # defined once, in arcforge.limits
 STREAM_MAX_AGE_S = 600.0
 KEEPALIVE_S = 15.0
 TaskId = Annotated[str, Path(min_length=1, max_length=128)]
