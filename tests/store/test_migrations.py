@@ -52,3 +52,27 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
         conn.execute(text("INSERT INTO schema_version (version, applied_at) VALUES (99, '2030-01-01')"))
     with pytest.raises(StoreError, match="upgrade arcforge"):
         open_store(url)
+
+
+def test_a_version_1_database_upgrades_and_keeps_its_attempts(tmp_path: Path) -> None:
+    from arcforge.store.db import Database, make_engine, utcnow
+
+    url = f"sqlite:///{tmp_path / 'v1.db'}"
+    db = Database(make_engine(url))
+    with db.write() as conn:
+        schema.schema_version.create(conn)
+        MIGRATIONS[0](conn)
+        conn.execute(schema.schema_version.insert().values(version=1, applied_at=utcnow()))
+        columns = {c["name"] for c in inspect(conn).get_columns("attempts")}
+        assert "answer_seen" not in columns and not inspect(conn).has_table("reveals")
+        conn.execute(
+            text(
+                "INSERT INTO attempts (client_id, task_id, task_version, test_index, grid, correct, "
+                "action_log, created_at) VALUES ('c1', 't1', 0, 0, '[[1]]', 0, '[]', '2026-01-01 00:00:00')"
+            )
+        )
+    db.engine.dispose()
+    with open_store(url) as store:
+        assert store.info().schema_version == len(MIGRATIONS) >= 2
+        (attempt,) = store.list_attempts()
+        assert attempt.client_id == "c1" and attempt.answer_seen is None

@@ -1,7 +1,8 @@
 """The store's errors, each a :class:`~arcforge.errors.StoreError`, so a caller can map them.
 
 The web app maps them to HTTP statuses: :class:`InvalidInput` 400, :class:`NotAuthorized` 403,
-:class:`NotFound` 404, :class:`Conflict` 409, :class:`AttemptLimitReached` 409 (or 429).
+:class:`NotFound` 404, :class:`Conflict` 409, :class:`AttemptLimitReached` 409 (or 429),
+:class:`PayloadTooLarge` 413.
 The command line prints them as one line (``InvalidInput`` exits 2, like a usage error).
 """
 
@@ -9,7 +10,15 @@ from __future__ import annotations
 
 from arcforge.errors import StoreError
 
-__all__ = ["AttemptLimitReached", "Conflict", "InvalidInput", "NotAuthorized", "NotFound", "StoreError"]
+__all__ = [
+    "AttemptLimitReached",
+    "Conflict",
+    "InvalidInput",
+    "NotAuthorized",
+    "NotFound",
+    "PayloadTooLarge",
+    "StoreError",
+]
 
 
 class InvalidInput(StoreError):
@@ -32,3 +41,7 @@ class Conflict(StoreError):
 
 class AttemptLimitReached(StoreError):
     """No attempt left on this test input (its limit is used, or it is solved already)."""
+
+
+class PayloadTooLarge(InvalidInput):
+    """A value over a size limit (an action log over its cap); the web app answers 413."""

@@ -117,6 +117,7 @@ class ExportMixin:
                     "test_index": a.test_index,
                     "grid": a.grid,
                     "correct": bool(a.correct),
+                    "answer_seen": None if a.answer_seen is None else bool(a.answer_seen),
                     "created_at": _iso(a.created_at),
                     "action_log": a.action_log,
                 }

@@ -15,7 +15,11 @@ Why the shapes are what they are:
   same transaction; ``score_base`` holds any part of an imported score not explained by its voters.
 - ``votes`` hold account votes (``user_id``) and the original system's votes, which name a voter
   but have no account (``voter_name``); each kind is unique per trace.
-- ``attempts`` keep every submission with its action log (a JSON list of editing events).
+- ``attempts`` keep every submission with its action log (a JSON list of editing events) and
+  ``answer_seen``: whether the account had already been shown that test output (through any version
+  or route) before this attempt; NULL for attempts made before schema version 2 (unknown).
+- ``reveals`` remember, per account, the first time a test output (named by the version it was
+  derived from and its test index there, ``origin``) was shown to it, and through which route.
 - ``merges`` remember which run record became which trace, so merging a run twice adds nothing.
 """
 
@@ -44,6 +48,7 @@ __all__ = [
     "conversations",
     "merges",
     "messages",
+    "reveals",
     "metadata",
     "schema_version",
     "sessions",
@@ -170,7 +175,20 @@ attempts = Table(
     Column("correct", Boolean, nullable=False),
     Column("action_log", JSON, nullable=False, default=list),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("answer_seen", Boolean, nullable=True),  # schema version 2; NULL: made before it (unknown)
     Index("ix_attempts_solver", "task_id", "task_version", "user_id", "client_id"),
+)
+
+reveals = Table(
+    "reveals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", String(128), nullable=False),
+    Column("origin", String(64), nullable=False),  # "v0:test:1": root version, split, index
+    Column("via", String(128), nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "task_id", "origin", name="uq_reveals_user_task_origin"),
 )
 
 conversations = Table(

@@ -291,7 +291,9 @@ class TracesMixin:
             raise InvalidInput(f"a vote is +1 or -1, not {value!r}")
 
         def run(conn: Connection) -> None:
-            row = conn.execute(select(_t.c.id, _t.c.user_id).where(_t.c.id == trace_id).with_for_update()).first()
+            row = conn.execute(
+                select(_t.c.id, _t.c.user_id).where(_t.c.id == trace_id).with_for_update()
+            ).first()
             if row is None:
                 raise NotFound(f"no trace {trace_id!r}")
             if row.user_id is not None and row.user_id == user.id:

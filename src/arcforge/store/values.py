@@ -99,14 +99,16 @@ class Attempt:
     correct: bool
     action_log: list[Any]
     created_at: datetime
+    answer_seen: bool | None = None  # shown that test output before this attempt (None: not recorded)
 
 
 @dataclass(frozen=True, slots=True)
 class AttemptStatus:
     """Where a solver stands on one test input.
 
-    ``answer`` is the expected output grid, given only once it may be shown: the attempts are used
-    up or the input is solved. Otherwise it is None, and a page must not have it.
+    ``answer`` is the expected output grid, given only to an account and only once it may be shown:
+    the attempts are used up, the input is solved, or the account is a moderator. Otherwise it is
+    None, and a page must not have it. The counts cover the input's budget across every version.
     """
 
     test_index: int
