@@ -35,6 +35,12 @@ def register(subparsers: Any) -> None:
         help="also export each sample through these transforms, re-verified: d8 (7 symmetries), "
         "colors (a colour permutation), or names such as rot90,flip_lr,colors:12->21",
     )
+    parser.add_argument(
+        "--conversations",
+        action="store_true",
+        help="a refined sample (--refine) as its whole revision conversation, one multi-turn row "
+        "(default: the task request and the final program)",
+    )
     add_json_option(parser)
     parser.set_defaults(handler=_export)
 
@@ -45,7 +51,15 @@ def _export(args: argparse.Namespace) -> int:
 
     from arcforge.pipelines.export import export_run
 
-    summary = asyncio.run(export_run(args.run_dir, format=args.format, out=args.out, augment=args.augment))
+    summary = asyncio.run(
+        export_run(
+            args.run_dir,
+            format=args.format,
+            out=args.out,
+            augment=args.augment,
+            conversations=args.conversations,
+        )  # fmt: skip
+    )
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2))
         return 0

@@ -68,6 +68,7 @@ async def export_run(
     out: Path | str | None = None,
     augment: str | None = None,
     sandbox: Sandbox | None = None,
+    conversations: bool = False,
 ) -> ExportSummary:
     """Write the verified samples of the run in ``path`` (and their augmentations) to ``out``.
 
@@ -83,8 +84,11 @@ async def export_run(
     records = [r for r in run.iter_records() if verification.get(str(r.get("key")), {}).get("verified")]
     target = Path(out) if out else run.path / EXPORT_FORMATS[format]
     lineage = _run_lineage(run)
+    from arcforge.pipelines.refine_export import export_prompt  # refined samples: one row per conversation
+
     rows = [
-        _row(record, record["prompt_messages"], record["python_code"], lineage, None) for record in records
+        _row(record, export_prompt(record, conversations=conversations), record["python_code"], lineage, None)
+        for record in records
     ]
     rejected: Counter[str] = Counter()
     augmented = 0

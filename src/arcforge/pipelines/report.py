@@ -155,6 +155,9 @@ def render_markdown(runs: Sequence[BenchmarkRun], *, plot_name: str | None = Non
                 f"| {stats.prompt_tokens + stats.completion_tokens:,} | {stats.parse_failures} | {stats.errors} "
                 f"| {notes} |"
             )
+        from arcforge.pipelines.refine_report import refine_markdown  # budget curve etc. (refined runs)
+
+        lines += refine_markdown(run.path, run.score, run.tasks)
     return "\n".join(lines) + "\n"
 
 
