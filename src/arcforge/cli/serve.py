@@ -33,6 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_DATASET,
         help=f"tasks to serve: a dataset name or path (default {DEFAULT_DATASET}); 'none' serves the store's tasks only",
     )
+    p.add_argument(
+        "--runs",
+        action="append",
+        metavar="DIR",
+        default=None,
+        help="add the runs viewer (/runs) over this folder of runs or run folder; repeatable (default: runs/ when it exists)",
+    )
     p.add_argument("--workers", type=int, default=1, help="worker processes sharing the store (default 1)")
     p.add_argument(
         "--backup-hours", type=float, default=24.0, help="back up a SQLite store every H hours (0: never)"
@@ -65,6 +72,16 @@ def _check_port(host: str, port: int) -> None:
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
+def _runs_folders(given: list[str] | None) -> list[str]:
+    """The viewer's folders: those given (each must exist), else ``runs/`` when it exists, else none."""
+    if given is None:
+        return [os.path.abspath("runs")] if os.path.isdir("runs") else []
+    for folder in given:
+        if not os.path.isdir(folder):
+            raise UsageError(f"--runs {folder}: no such folder (give a folder of runs or one run folder)")
+    return [os.path.abspath(folder) for folder in given]
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -92,6 +109,7 @@ def run_serve(args: argparse.Namespace) -> int:
         from arcforge.datasets import load_dataset
 
         dataset = load_dataset(spec)
+    runs = _runs_folders(args.runs)
     store = open_store(settings.db_url)  # creates or migrates once, before any worker
     load_secret_key(settings)
     backups = None
@@ -108,6 +126,8 @@ def run_serve(args: argparse.Namespace) -> int:
         f"arcforge: serving {spec or 'the store'} at {shown} (store {settings.db_url}, {args.workers} worker(s))",
         file=sys.stderr,
     )
+    if runs:
+        print(f"arcforge: runs viewer at {shown}runs over {', '.join(runs)}", file=sys.stderr)
     options = {
         "host": args.host,
         "port": args.port,
@@ -118,8 +138,15 @@ def run_serve(args: argparse.Namespace) -> int:
     }
     try:
         if args.workers == 1:
-            uvicorn.run(create_app(settings, store=store, dataset=dataset), **options)
+            app = create_app(settings, store=store, dataset=dataset)
+            if runs:
+                from arcforge.web.routes.runs import install_runs_viewer
+
+                install_runs_viewer(app, runs, host=args.host, cache_dir=settings.home / "viewer-index")
+            uvicorn.run(app, **options)
         else:
+            os.environ["ARCFORGE_SERVE_RUNS"] = os.pathsep.join(runs)
+            os.environ["ARCFORGE_SERVE_HOST"] = args.host
             # Each worker builds its own app from the environment (fork-safe: nothing shared).
             os.environ["ARCFORGE_DB"] = settings.db_url
             os.environ["ARCFORGE_SERVE_DATASET"] = spec

@@ -163,4 +163,11 @@ def app_from_environment() -> FastAPI:
     ``ARCFORGE_SERVE_DATASET`` (empty: the store's tasks only)."""
     settings = load_settings()
     spec = settings.environ.get("ARCFORGE_SERVE_DATASET", DEFAULT_DATASET)
-    return create_app(settings, dataset=spec or None)
+    app = create_app(settings, dataset=spec or None)
+    runs = [folder for folder in settings.environ.get("ARCFORGE_SERVE_RUNS", "").split(os.pathsep) if folder]
+    if runs:  # the runs viewer (arcforge serve --runs DIR)
+        from arcforge.web.routes.runs import install_runs_viewer
+
+        host = settings.environ.get("ARCFORGE_SERVE_HOST", "0.0.0.0")  # noqa: S104 - unknown: the strict rule
+        install_runs_viewer(app, runs, host=host, cache_dir=settings.home / "viewer-index")
+    return app
