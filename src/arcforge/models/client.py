@@ -23,19 +23,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 import httpx
 
 from arcforge.models.cache import MIN_SECRET_LENGTH, ResponseCache, cache_key, request_document
+from arcforge.models.endpoints import Endpoint, EndpointPool
 from arcforge.models.errors import ResponseFormatError
 from arcforge.models.limits import LimitRegistry, ModelLimits, shared_limits
-from arcforge.models.providers import Provider, ProviderConfig, provider_class
+from arcforge.models.providers import ProviderConfig, provider_class
 from arcforge.models.registry import ModelEntry, api_key, load_registry
-from arcforge.models.retry import FAILURES, RetryDecision, RetryPolicy
+from arcforge.models.retry import ENDPOINT_FAILURES, FAILURES, RetryDecision, RetryPolicy
 from arcforge.models.transport import ShardedHttp, check_base_url, is_loopback
 from arcforge.models.types import ChatRequest, Completion, ProviderReply, StreamEvent, Usage
 
@@ -63,7 +64,7 @@ class ModelClient:
     def __init__(
         self,
         entry: ModelEntry,
-        provider: Provider,
+        endpoints: EndpointPool,
         http: ShardedHttp,
         *,
         limits: ModelLimits,
@@ -74,7 +75,7 @@ class ModelClient:
     ) -> None:
         self.entry = entry
         self.model = entry.id
-        self._provider = provider
+        self._endpoints = endpoints
         self._http = http
         self._limits = limits
         self._cache = cache
@@ -128,16 +129,17 @@ class ModelClient:
         started = time.monotonic()
         retries = 0
         while True:
+            tried: list[Endpoint] = []
             try:
-                reply = await self._attempt(request)
+                reply = await self._attempt(request, tried)
             except FAILURES as exc:
-                decision = self._decide(exc, retries)
+                decision = self._decide(exc, retries, tried)
                 if not decision.retry:
-                    self._fail(key, document, decision, exc, started, retries)
+                    self._fail(key, document, decision, exc, started, retries, tried)
                 retries += 1
                 await asyncio.sleep(decision.delay_s)
             else:
-                return self._finish(key, document, reply, started, retries)
+                return self._finish(key, document, reply, started, retries, tried[0])
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """Pieces of the answer as they arrive, then a ``done`` event carrying the :class:`Completion`.
@@ -157,10 +159,13 @@ class ModelClient:
         retries = 0
         while True:
             emitted = False
+            tried: list[Endpoint] = []
             try:
                 async with self._limits.slot():
+                    endpoint = self._endpoints.acquire()
+                    tried.append(endpoint)
                     shard = self._http.acquire()
-                    events = self._provider.stream(self._http.client(shard), request)
+                    events = endpoint.provider.stream(self._http.client(shard), request)
                     deadline = asyncio.get_running_loop().time() + self._total_timeout
                     try:
                         while True:
@@ -172,7 +177,9 @@ class ModelClient:
                                 break
                             if event.kind == "done":
                                 assert event.reply is not None
-                                completion = self._finish(key, document, event.reply, started, retries)
+                                completion = self._finish(
+                                    key, document, event.reply, started, retries, endpoint
+                                )
                                 yield StreamEvent("done", completion=completion)
                                 return
                             emitted = True
@@ -180,29 +187,42 @@ class ModelClient:
                     finally:
                         await events.aclose()
                         self._http.release(shard)
+                        self._endpoints.release(endpoint)
                 raise ResponseFormatError("the stream ended without a final event")
             except FAILURES as exc:
-                decision = self._decide(exc, retries, may_retry=not emitted)
+                decision = self._decide(exc, retries, tried, may_retry=not emitted)
                 if not decision.retry:
-                    self._fail(key, document, decision, exc, started, retries)
+                    self._fail(key, document, decision, exc, started, retries, tried)
                 retries += 1
                 await asyncio.sleep(decision.delay_s)
 
     # -- internals ---------------------------------------------------------------------------------
-    async def _attempt(self, request: ChatRequest) -> ProviderReply:
+    async def _attempt(self, request: ChatRequest, tried: list[Endpoint]) -> ProviderReply:
+        """One try at the least busy endpoint (appended to ``tried`` once chosen)."""
         async with self._limits.slot():
+            endpoint = self._endpoints.acquire()
+            tried.append(endpoint)
             shard = self._http.acquire()
             try:
                 async with asyncio.timeout(self._total_timeout):
-                    return await self._provider.complete(self._http.client(shard), request)
+                    return await endpoint.provider.complete(self._http.client(shard), request)
             finally:
                 self._http.release(shard)
+                self._endpoints.release(endpoint)
 
-    def _decide(self, exc: BaseException, retries: int, *, may_retry: bool = True) -> RetryDecision:
-        where = self._provider.config.base_url
+    def _decide(
+        self, exc: BaseException, retries: int, tried: list[Endpoint], *, may_retry: bool = True
+    ) -> RetryDecision:
+        endpoint = tried[0] if tried else None
+        where = endpoint.url if endpoint else self._endpoints.urls[0]
         decision = self._policy.decide(exc, retries, where=where, may_retry=may_retry)
         if decision.pause_s is not None:
             self._limits.pause(decision.pause_s)  # a Retry-After holds back every request to the model
+        if endpoint is not None:
+            fault = decision.kind in ENDPOINT_FAILURES
+            self._endpoints.failed(endpoint, endpoint_fault=fault)
+            if decision.retry and fault and self._endpoints.another_usable(endpoint):
+                decision = replace(decision, delay_s=0.0)  # fail over at once: another replica is up
         return decision
 
     def _cached(self, key: str) -> Completion | None:
@@ -229,8 +249,15 @@ class ModelClient:
         return completion
 
     def _finish(
-        self, key: str, document: str, reply: ProviderReply, started: float, retries: int
+        self,
+        key: str,
+        document: str,
+        reply: ProviderReply,
+        started: float,
+        retries: int,
+        endpoint: Endpoint,
     ) -> Completion:
+        self._endpoints.succeeded(endpoint)
         usage = reply.usage
         cost = reply.cost_usd
         if cost is None:
@@ -246,6 +273,7 @@ class ModelClient:
             model=self.model,
             provider_model=reply.provider_model,
             finish_reason=reply.finish_reason,
+            endpoint=self._redact(endpoint.url),
         )
         self._cache.put(key, self.model, completion)
         self._cache.log(
@@ -270,6 +298,7 @@ class ModelClient:
         cause: BaseException,
         started: float,
         retries: int,
+        tried: list[Endpoint],
     ) -> NoReturn:
         error = decision.error
         message = self._redact(" ".join(f"model {self.model}: {error}".split()))
@@ -279,7 +308,7 @@ class ModelClient:
         error.model = self.model
         error.retries = retries
         error.kind = decision.kind
-        error.endpoint = self._provider.config.base_url
+        error.endpoint = self._redact(tried[0].url) if tried else None
         self._cache.log(
             key,
             self.model,
@@ -320,7 +349,7 @@ async def open_client(
     model: str,
     *,
     settings: Any,
-    base_url: str | None = None,
+    base_url: str | Sequence[str] | None = None,
     use_cache: bool = True,
     options: ClientOptions | None = None,
     limits: LimitRegistry | None = None,
@@ -331,40 +360,39 @@ async def open_client(
     defaults to the process-wide :func:`~arcforge.models.limits.shared_limits`.
     """
     options = options or ClientOptions()
-    if base_url:
-        check_base_url(base_url)
+    for given in [base_url] if isinstance(base_url, str) else base_url or ():
+        check_base_url(given)
     entry = load_registry().resolve(model, base_url=base_url)
     secret = api_key(entry, settings)
     kind = provider_class(entry.kind)
     if entry.bundled:
         from arcforge.models.local import local_base_url
 
-        url = await local_base_url(settings, entry)
+        urls: tuple[str, ...] = (await local_base_url(settings, entry),)
     else:
-        assert entry.base_url is not None
-        url = entry.base_url
-    check_base_url(url)
-    provider = kind(
-        ProviderConfig(
-            base_url=url,
-            model=entry.model,
-            api_key=secret,
-            reasoning_style=entry.reasoning_style,
-            params=entry.params,
-        )
+        urls = entry.endpoints
+    for url in urls:
+        check_base_url(url)
+    config = ProviderConfig(
+        base_url=urls[0],
+        model=entry.model,
+        api_key=secret,
+        reasoning_style=entry.reasoning_style,
+        params=entry.params,
     )
+    endpoints = EndpointPool([Endpoint(url, kind(replace(config, base_url=url))) for url in urls])
     concurrency = options.max_concurrency or entry.max_concurrency
     rpm = entry.requests_per_minute if options.requests_per_minute is None else options.requests_per_minute
     model_limits = (limits or shared_limits()).for_model(
-        f"{entry.identity}|{url}", max_concurrency=concurrency, requests_per_minute=rpm
+        f"{entry.identity}|{','.join(urls)}", max_concurrency=concurrency, requests_per_minute=rpm
     )
     read = options.read_timeout_s or entry.timeout_s
     timeout = httpx.Timeout(connect=options.connect_timeout_s, read=read, write=60.0, pool=None)
     cache = ResponseCache(settings.cache_path, secrets=[secret] if secret else [])
-    http = ShardedHttp(connections=concurrency, timeout=timeout, trust_env=not is_loopback(url))
+    http = ShardedHttp(connections=concurrency, timeout=timeout, trust_env=not all(map(is_loopback, urls)))
     client = ModelClient(
         entry,
-        provider,
+        endpoints,
         http,
         limits=model_limits,
         cache=cache,

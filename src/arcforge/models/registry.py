@@ -11,7 +11,7 @@ the environment variable, and :func:`api_key` looks it up in :class:`~arcforge.s
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -49,6 +49,14 @@ class ModelEntry:
     context_size: int = 8192
     params: Mapping[str, Any] = field(default_factory=dict)
     base_url_overridden: bool = False
+    base_urls: tuple[str, ...] = ()  # every replica when there are several (base_url is the first)
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """The base URLs requests are spread over (one, unless several replicas were given)."""
+        if self.base_urls:
+            return self.base_urls
+        return (self.base_url,) if self.base_url else ()
 
     @property
     def identity(self) -> str:
@@ -56,14 +64,14 @@ class ModelEntry:
 
         The bundled model's URL changes each run (a free port), so it is left out for ``bundled``.
         """
-        where = "" if self.bundled else (self.base_url or "")
+        where = "" if self.bundled else ",".join(sorted(self.endpoints))
         return f"{self.kind}:{self.provider}:{self.model}@{where}"
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
         return (prompt_tokens * self.input_price + completion_tokens * self.output_price) / 1_000_000
 
 
-_ENTRY_FIELDS = {f.name for f in fields(ModelEntry)} - {"id", "base_url_overridden"}
+_ENTRY_FIELDS = {f.name for f in fields(ModelEntry)} - {"id", "base_url_overridden", "base_urls"}
 _PROVIDER_ONLY = {"kind", "base_url", "api_key_env", "reasoning_style", "bundled"}
 
 
@@ -124,13 +132,20 @@ class Registry:
             raise UsageError(f"{where}: reasoning_effort must be one of {', '.join(_EFFORTS)}")
         if "params" in merged and not isinstance(merged["params"], dict):
             raise UsageError(f"{where}: params must be a table")
+        urls = merged.get("base_url")
+        if isinstance(urls, list):
+            if not urls or not all(isinstance(url, str) and url for url in urls):
+                raise UsageError(f'{where}: base_url must be a URL or a list of URLs (["http://...", ...])')
+            merged["base_url"] = urls[0].rstrip("/")
+            merged["base_urls"] = tuple(url.rstrip("/") for url in urls) if len(urls) > 1 else ()
         try:
             return ModelEntry(id=model_id, provider=provider, model=str(model_name), **merged)
         except TypeError as exc:
             raise UsageError(f"{where}: {exc}") from exc
 
-    def resolve(self, model: str, *, base_url: str | None = None) -> ModelEntry:
-        """The entry for a registry id or ``PROVIDER:MODEL_NAME``; ``base_url`` overrides the provider's."""
+    def resolve(self, model: str, *, base_url: str | Sequence[str] | None = None) -> ModelEntry:
+        """The entry for a registry id or ``PROVIDER:MODEL_NAME``; ``base_url`` (one URL, or several
+        replicas) overrides the provider's."""
         if model in self.models:
             values = self.models[model]
             entry = self._build(
@@ -153,8 +168,13 @@ class Registry:
             raise UnknownModelError(
                 f"unknown model {model!r}: use one of {ids} (see `arcforge models list`) or PROVIDER:MODEL_NAME"
             )
-        if base_url:
-            entry = replace(entry, base_url=base_url.rstrip("/"), base_url_overridden=True, bundled=False)
+        urls = [base_url] if isinstance(base_url, str) else list(base_url or ())
+        urls = [url.rstrip("/") for url in urls if url]
+        if urls:
+            several = tuple(dict.fromkeys(urls)) if len(set(urls)) > 1 else ()
+            entry = replace(
+                entry, base_url=urls[0], base_urls=several, base_url_overridden=True, bundled=False
+            )
         elif entry.base_url is None and not entry.bundled:
             raise UsageError(f"model {model!r} has no base_url: set one in models.toml or pass --base-url")
         return entry

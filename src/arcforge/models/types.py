@@ -77,6 +77,7 @@ class Completion:
     model: str
     provider_model: str | None = None
     finish_reason: str | None = None
+    endpoint: str | None = None  # the base URL that answered (None for a cache hit)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
