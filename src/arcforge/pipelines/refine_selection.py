@@ -75,8 +75,9 @@ class Choice:
 
     def reason(self) -> str:
         tier = "train-perfect" if self.perfect else "no train-perfect program gives it"
-        voters = "train-perfect programs" if self.perfect else "programs"
-        return f"{tier}; {self.votes} distinct {voters} agree; best train accuracy {self.best_train_accuracy:.2f}"
+        voters = "train-perfect program" if self.perfect else "program"
+        plural = "s agree" if self.votes != 1 else " gives it"
+        return f"{tier}; {self.votes} distinct {voters}{plural}; best train accuracy {self.best_train_accuracy:.2f}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
