@@ -7,18 +7,18 @@ import json
 import pytest
 
 from arcforge.datasets import load_dataset
-from arcforge.pipelines.benchmark import run_main_benchmark, smallest_tasks
+from arcforge.pipelines.main_job import run_main_benchmark, shortest_prompt_tasks
 from arcforge.settings import load_settings
 
 pytestmark = [pytest.mark.local_model, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def test_main_benchmark_runs_the_bundled_model_end_to_end(tmp_path, capsys):
-    report = run_main_benchmark(load_settings(), out=tmp_path / "run", task_count=1, max_tokens=24)
-    assert report == tmp_path / "run" / "report.html"
-    assert f"report: {report}" in capsys.readouterr().out
+    outcome, report = run_main_benchmark(load_settings(), out=tmp_path / "run", task_count=1, max_tokens=24)
+    assert report == tmp_path / "run" / "report.html" and outcome.run_dir == tmp_path / "run"
+    assert capsys.readouterr().out == ""  # a library function: the caller prints
     score = json.loads((tmp_path / "run" / "score.json").read_text())
-    task = smallest_tasks(load_dataset("arc-agi-2/evaluation").tasks, 1)[0]
+    task = shortest_prompt_tasks(load_dataset("arc-agi-2/evaluation").tasks, 1, agent="direct")[0]
     assert list(score["per_task"]) == [task.id]
     assert score["samples"] == 2 and score["errors"] == 0  # the model answered (right, wrong or unparsable)
     assert score["tokens"]["completion_tokens"] > 0

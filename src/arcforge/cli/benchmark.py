@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from arcforge.cli._run_options import RUN_OPTIONS
+from arcforge.cli._run_options import finish_run_options
 from arcforge.cli._validators import positive_int
 
 
@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="K",
         help="programs per task (default 4; --best_of is the original spelling)",
     )
+    from arcforge.cli._refine_options import add_refine_options
+
+    add_refine_options(code)
     direct = modes.add_parser(
         "direct",
         help="the model writes the output grid of every test input; 2 attempts each",
@@ -64,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     for sub in (code, direct):
         add_task_options(sub)
-        add_model_options(sub)
+        add_model_options(sub, run=True)
         sub.add_argument(
             "--encoding",
             default="json-rows",
@@ -74,10 +77,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--template", metavar="NAME", help="prompt template (default: the mode's latest)")
         add_run_options(sub)
         add_json_option(sub)
-        sub.set_defaults(
-            handler=run_benchmark_command,
-            option_defaults={dest: sub.get_default(dest) for dest in RUN_OPTIONS},
-        )
+        sub.set_defaults(handler=run_benchmark_command)
+        finish_run_options(sub)
 
 
 def run_benchmark_command(args: argparse.Namespace) -> int:
@@ -85,13 +86,19 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from arcforge.cli._model_options import require_model
-    from arcforge.cli._run_options import command_line, fill_from_manifest, run_options
+    from arcforge.cli._refine_options import refine_from_args
+    from arcforge.cli._run_options import command_line, resolve_run, run_options
     from arcforge.cli._task_options import tasks_from_args
+    from arcforge.cli.generate import exit_code
     from arcforge.pipelines.benchmark import BenchmarkOptions, run_benchmark
     from arcforge.settings import load_settings
 
-    if args.resume:
-        fill_from_manifest(args, args.resume)
+    resumed = resolve_run(args)
+    if getattr(args, "show_prompt", False):
+        from arcforge.cli._refine_options import show_prompt
+
+        show_prompt(args, tasks_from_args(args)[1], agent=args.mode)
+        return 0
     require_model(args)
     dataset, tasks = tasks_from_args(args)
     options = BenchmarkOptions(
@@ -103,6 +110,9 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
         reasoning_effort=args.reasoning_effort,
         base_url=args.base_url,
         use_cache=not args.no_cache,
+        reuse_cache=args.reuse_cache,
+        price=args.price,
+        retry_parse_failures=args.retry_parse_failures,
         encoding=args.encoding,
         template=args.template,
         concurrency=args.concurrency,
@@ -114,7 +124,10 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
     )
     extra = {"options": run_options(args), "argv": command_line(f"benchmark {args.mode}", args)}
     outcome = asyncio.run(
-        run_benchmark(options, settings=load_settings(), dataset=dataset, tasks=tasks, manifest_extra=extra)
+        run_benchmark(
+            options, settings=load_settings(), dataset=dataset, tasks=tasks, manifest_extra=extra,
+            refine=refine_from_args(args), resumed=resumed,
+        )  # fmt: skip
     )
     if args.json:
         print(
@@ -125,11 +138,13 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
         )
     else:
         print(format_outcome(outcome.score, run_dir=outcome.run_dir, task_count=len(tasks)))
-    return 130 if outcome.stopped == "interrupted" else 0
+    return exit_code(outcome.stopped, model=args.model)
 
 
 def format_outcome(score: dict[str, Any], *, run_dir: Path, task_count: int) -> str:
     """The lines a person reads after a benchmark."""
+    from arcforge.pipelines.summaries import format_cost
+
     low, high = score["score_ci95"]
     low_o, high_o = score["score_per_output_ci95"]
     tokens = score["tokens"]
@@ -151,7 +166,8 @@ def format_outcome(score: dict[str, Any], *, run_dir: Path, task_count: int) -> 
     lines += [
         f"samples: {score['samples']}; parse failures: {score['parse_failures']} "
         f"({score['parse_failure_rate']:.0%}); errors: {score['errors']}",
-        f"cost: ${cost:.4f} (${cost / max(task_count, 1):.4f} per task); tokens: "
+        f"cost: {format_cost(cost)} ({format_cost(None if cost is None else cost / max(task_count, 1))} "
+        "per task); tokens: "
         f"{tokens['prompt_tokens']:,} in / {tokens['completion_tokens']:,} out",
     ]
     if not score.get("complete", True):

@@ -93,8 +93,8 @@ def run_list(args: argparse.Namespace) -> int:
                 row["id"],
                 row["provider"],
                 row["model"],
-                f"{row['input_price']:g}",
-                f"{row['output_price']:g}",
+                "unknown" if row["input_price"] is None else f"{row['input_price']:g}",
+                "unknown" if row["output_price"] is None else f"{row['output_price']:g}",
                 key,
             )
         )
@@ -154,7 +154,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(
             f"{args.model}: ok in {result['latency_s']:.2f} s, {result['retries']} retries, "
             f"{usage['prompt_tokens']} prompt + {usage['completion_tokens']} completion tokens"
-            f" ({usage['reasoning_tokens']} reasoning), ${result['cost']:.6f}; reply: {result['reply'].strip()[:80]!r}"
+            f" ({usage['reasoning_tokens']} reasoning), "
+            f"{'cost unknown' if result['cost'] is None else format(result['cost'], '.6f').join(('$', ''))}; reply: {result['reply'].strip()[:80]!r}"
         )
     else:
         print(f"{args.model}: FAILED: {result['error']}", file=sys.stderr)

@@ -19,24 +19,32 @@ Usage (what a command does)::
     else:
         run = RunDirectory.create(args.out or default_run_path("generate-code", model),
                                   command="generate code", config=config, argv=sys.argv[1:])
-    items = [WorkItem(f"{t.id}:v{t.version}:s{k}", (t, k)) for t in tasks for k in range(samples)]
+    items = [WorkItem(sample_key(t.id, t.version, k), (t, k)) for t in tasks for k in range(samples)]
 
     async def worker(item: WorkItem) -> dict:          # returns the record; may raise (-> status "error")
         task, k = item.payload
         completion = await client.complete(...)
-        return {"status": "ok", "task_id": task.id, "usage": completion.usage,
+        return {"status": Status.OK, "task_id": task.id, "usage": completion.usage,
                 "cost_usd": completion.cost_usd, ...}
 
     summary = await run_tasks(run, items, worker, concurrency=8, max_cost_usd=args.max_cost,
                               description="generate code")
-    # summary.stopped: None (all done), "interrupted" (exit 130) or "max_cost"
-    records = RunDirectory.open(path).records()       # read back (a truncated last line is skipped)
+    # summary.stopped: None (all done) or a StopReason: interrupted (exit 130), max_cost, cost_unknown, failed
+    records = RunDirectory.open(path).current_records()  # streamed; superseded attempts left out
 
 The engine adds ``key``, ``run_id`` and ``created_at`` to each record and sums ``usage``
 (``prompt_tokens``, ``completion_tokens``, ``reasoning_tokens``) and ``cost_usd`` for the progress
 bar, ``--max-cost`` and the manifest. Extra manifest fields: ``run.write_manifest(field=value)``.
 """
 
+from arcforge.engine.records import (
+    ErrorKind,
+    RunRecord,
+    Status,
+    current_records,
+    is_retryable,
+    sample_key,
+)
 from arcforge.engine.run_directory import (
     RunDirectory,
     default_run_path,
@@ -44,16 +52,32 @@ from arcforge.engine.run_directory import (
     utc_now,
     write_json_atomic,
 )
-from arcforge.engine.runner import RunSummary, Worker, WorkItem, run_tasks, summarize_records
+from arcforge.engine.runner import (
+    RunSummary,
+    StopReason,
+    Worker,
+    WorkItem,
+    cost_is_unknown,
+    run_tasks,
+    summarize_records,
+)
 
 __all__ = [
+    "ErrorKind",
     "RunDirectory",
+    "RunRecord",
     "RunSummary",
+    "Status",
+    "StopReason",
     "WorkItem",
     "Worker",
+    "cost_is_unknown",
+    "current_records",
     "default_run_path",
+    "is_retryable",
     "new_run_id",
     "run_tasks",
+    "sample_key",
     "summarize_records",
     "utc_now",
     "write_json_atomic",

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from arcforge import __version__
+from arcforge.engine.records import current_records, is_retryable, replaced_counts
 from arcforge.errors import RunError, UsageError
 
 __all__ = [
@@ -224,11 +225,26 @@ class RunDirectory:
                 yield record
 
     def records(self) -> list[dict[str, Any]]:
+        """Every record, superseded ones included (see :meth:`current_records`)."""
         return list(self.iter_records())
 
-    def done_keys(self) -> set[str]:
-        """Keys of the records already written (what ``--resume`` skips)."""
-        return {str(record["key"]) for record in self.iter_records() if "key" in record}
+    def current_records(self) -> Iterator[dict[str, Any]]:
+        """The records that count, streamed: without those superseded by a resume's new attempt.
+
+        Reads the file twice; memory holds only the keys that were asked again."""
+        replaced = replaced_counts(self.iter_records())
+        return current_records(self.iter_records(), replaced)
+
+    def done_keys(self, *, retry_parse_failures: bool = False) -> set[str]:
+        """Keys whose last record is final (what ``--resume`` skips; see :func:`is_retryable`)."""
+        done: set[str] = set()
+        for record in self.iter_records():
+            if "key" in record:
+                if is_retryable(record, parse_failures=retry_parse_failures):
+                    done.discard(str(record["key"]))
+                else:
+                    done.add(str(record["key"]))
+        return done
 
     def open_for_append(self) -> None:
         """Open ``records.jsonl`` and ``run.log`` for appending, first cutting off a truncated last line.
@@ -281,15 +297,7 @@ class RunDirectory:
     def write_manifest(self, **updates: Any) -> None:
         """Merge ``updates`` into the manifest and replace ``manifest.json`` atomically."""
         self.manifest.update(updates)
-        target = self.path / MANIFEST
-        temporary = self.path / f".{MANIFEST}.{os.getpid()}.tmp"
-        text = json.dumps(self.manifest, indent=2, ensure_ascii=False, sort_keys=False, default=str)
-        with temporary.open("w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-        _fsync_directory(self.path)
+        write_json_atomic(self.path / MANIFEST, self.manifest)
 
     def __enter__(self) -> RunDirectory:
         return self
@@ -299,14 +307,16 @@ class RunDirectory:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` through a temporary file and a rename."""
+    """Write JSON to ``path`` through a temporary file, an fsync and a rename (then fsync the folder),
+    so a reader sees the old file or the new one, never half of one."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
     with temporary.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
+        handle.write(text + "\n")
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+    _fsync_directory(path.parent)
 
 
 def _lock_run(path: Path) -> TextIO:

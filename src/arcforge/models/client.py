@@ -243,6 +243,7 @@ class ModelClient:
             model=self.model,
             provider_model=stored.get("provider_model"),
             finish_reason=stored.get("finish_reason"),
+            cache_source=stored.get("cache_source"),
         )
         self._cache.log(key, self.model, request=None, status="ok", cached=True, usage=completion.usage)
         self._schedule_flush()
@@ -353,8 +354,15 @@ async def open_client(
     use_cache: bool = True,
     options: ClientOptions | None = None,
     limits: LimitRegistry | None = None,
+    price: tuple[float, float] | None = None,
+    cache_scope: str | None = None,
+    reuse_cache: bool = False,
 ) -> AsyncIterator[ModelClient]:
     """A :class:`ModelClient` for ``model`` (a registry id or ``PROVIDER:MODEL_NAME``).
+
+    ``price`` (USD per million input and output tokens) overrides the registry's. ``cache_scope`` (a
+    run id) keeps cached replies to that run; ``reuse_cache`` also serves other runs' replies (see
+    :mod:`arcforge.models.cache`).
 
     ``settings`` is an :class:`arcforge.settings.Settings` (keys, cache path, data folder). ``limits``
     defaults to the process-wide :func:`~arcforge.models.limits.shared_limits`.
@@ -363,6 +371,8 @@ async def open_client(
     for given in [base_url] if isinstance(base_url, str) else base_url or ():
         check_base_url(given)
     entry = load_registry().resolve(model, base_url=base_url)
+    if price is not None:
+        entry = replace(entry, input_price=price[0], output_price=price[1])
     secret = api_key(entry, settings)
     kind = provider_class(entry.kind)
     if entry.bundled:
@@ -388,7 +398,9 @@ async def open_client(
     )
     read = options.read_timeout_s or entry.timeout_s
     timeout = httpx.Timeout(connect=options.connect_timeout_s, read=read, write=60.0, pool=None)
-    cache = ResponseCache(settings.cache_path, secrets=[secret] if secret else [])
+    cache = ResponseCache(
+        settings.cache_path, secrets=[secret] if secret else [], scope=cache_scope, reuse=reuse_cache
+    )
     http = ShardedHttp(connections=concurrency, timeout=timeout, trust_env=not all(map(is_loopback, urls)))
     client = ModelClient(
         entry,

@@ -40,8 +40,8 @@ class ModelEntry:
     temperature: float | None = None
     max_tokens: int | None = None
     reasoning_effort: str | None = None
-    input_price: float = 0.0
-    output_price: float = 0.0
+    input_price: float | None = None  # None: unknown (the bundled model is free)
+    output_price: float | None = None
     max_concurrency: int = 16
     requests_per_minute: float = 0.0
     timeout_s: float = 900.0
@@ -67,7 +67,17 @@ class ModelEntry:
         where = "" if self.bundled else ",".join(sorted(self.endpoints))
         return f"{self.kind}:{self.provider}:{self.model}@{where}"
 
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+    @property
+    def priced(self) -> bool:
+        """Whether the cost of a reply is known without the provider's figure (a price, or bundled)."""
+        return self.bundled or (self.input_price is not None and self.output_price is not None)
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """The cost of a reply from the prices; None when the price is unknown."""
+        if self.bundled and (self.input_price is None or self.output_price is None):
+            return 0.0
+        if self.input_price is None or self.output_price is None:
+            return None
         return (prompt_tokens * self.input_price + completion_tokens * self.output_price) / 1_000_000
 
 

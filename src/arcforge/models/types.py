@@ -63,20 +63,22 @@ class ProviderReply:
 class Completion:
     """A finished completion with its accounting.
 
-    ``cost_usd`` is the provider's figure when it gives one, else computed from registry prices; a cache
-    hit costs 0 (``cached`` is True, ``usage`` keeps the original token counts).
+    ``cost_usd`` is the provider's figure when it gives one, else computed from registry prices, else
+    None (unknown: no price and no figure); a cache hit costs 0 (``cached`` is True, ``usage`` keeps the
+    original token counts, ``cache_source`` says ``"same-run"`` or ``"reused"``).
     """
 
     text: str
     reasoning: str | None
     usage: Usage
-    cost_usd: float
+    cost_usd: float | None
     latency_s: float
     retries: int
     cached: bool
     model: str
     provider_model: str | None = None
     finish_reason: str | None = None
+    cache_source: str | None = None
     endpoint: str | None = None  # the base URL that answered (None for a cache hit)
 
     def to_dict(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ finish, ``--resume``, ``--max-cost``, SIGINT safety. Workers only ever see
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,47 +36,44 @@ from arcforge.pipelines.benchmark_results import (
     oracle_summary,
     score_document,
 )
+from arcforge.pipelines.records import SamplingOptions, model_params
 from arcforge.pipelines.scorecard import score_entries
 from arcforge.pipelines.submission import write_submission
 
 if TYPE_CHECKING:
     from arcforge.datasets import Dataset
     from arcforge.engine import RunDirectory, RunSummary
+    from arcforge.pipelines.refine import RefineOptions
+    from arcforge.prompts import PromptTemplate
     from arcforge.settings import Settings
     from arcforge.task.model import Task
 
-__all__ = ["BenchmarkOptions", "BenchmarkOutcome", "finish_benchmark", "run_benchmark", "run_main_benchmark"]
+__all__ = ["BenchmarkOptions", "BenchmarkOutcome", "finish_benchmark", "run_benchmark", "run_config"]
 
 MODES = ("code", "direct")
 
 
-@dataclass(frozen=True)
-class BenchmarkOptions:
-    """What a benchmark run is; everything but ``out``, ``resume``, ``concurrency`` and ``max_cost`` is
-    its identity (``--resume`` refuses a command that differs)."""
+@dataclass(frozen=True, kw_only=True)
+class BenchmarkOptions(SamplingOptions):
+    """What a benchmark run is (the sampling options and the ``mode``), and how it is driven: everything
+    but ``out``, ``resume``, ``concurrency``, ``max_cost`` and the cache options is its identity
+    (``--resume`` refuses a command that differs)."""
 
     mode: str
-    model: str
     samples: int = 2
-    temperature: float | None = None
-    max_tokens: int | None = None
-    reasoning_effort: str | None = None
-    base_url: str | None = None
     encoding: str | None = None
-    template: str | None = None
-    use_cache: bool = True
     concurrency: int = 4
     max_cost: float | None = None
     out: Path | None = None
     resume: Path | None = None
     dataset_spec: str | None = None
     progress: bool | None = None
+    retry_parse_failures: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise UsageError(f"benchmark mode must be one of {', '.join(MODES)}, not {self.mode!r}")
-        if self.samples < 1:
-            raise UsageError(f"--samples must be at least 1 (got {self.samples})")
+        self.check()
         if self.mode == "direct" and self.samples > 2:
             raise UsageError(f"--attempts is at most 2 (the ARC Prize rule allows two), got {self.samples}")
 
@@ -96,10 +94,9 @@ class BenchmarkOutcome:
 
 
 def run_config(
-    options: BenchmarkOptions, dataset: Dataset, tasks: Sequence[Task], template: Any
+    options: BenchmarkOptions, dataset: Dataset, tasks: Sequence[Task], template: PromptTemplate
 ) -> dict[str, Any]:
     """The run's identity, stored in the manifest and compared by ``--resume``."""
-    from arcforge.pipelines.generate import model_params
     from arcforge.task.encoding import DEFAULT_ENCODING, get_encoding
 
     return {
@@ -125,11 +122,16 @@ async def run_benchmark(
     dataset: Dataset,
     tasks: Sequence[Task],
     manifest_extra: Mapping[str, Any] | None = None,
+    resumed: RunDirectory | None = None,
+    refine: RefineOptions | None = None,
 ) -> BenchmarkOutcome:
-    """Run (or resume) a benchmark of ``tasks`` and write ``submission.json`` and ``score.json``."""
-    from arcforge.engine import RunDirectory, WorkItem, default_run_path, run_tasks
+    """Run (or resume) a benchmark of ``tasks`` and write ``submission.json`` and ``score.json``.
+
+    ``resumed``: the run of ``options.resume`` when the caller has opened it already (read once)."""
+    from arcforge.engine import RunDirectory, default_run_path, new_run_id, run_tasks
     from arcforge.models import open_client
     from arcforge.pipelines.benchmark_workers import make_worker
+    from arcforge.pipelines.generate import generation_items
     from arcforge.prompts import load_template
 
     if not tasks:
@@ -140,26 +142,59 @@ async def run_benchmark(
             f"prompt template {template.name} is for the {template.agent} agent, not {options.mode}"
         )
     config = run_config(options, dataset, tasks, template)
+    refined = refine is not None and refine.active and options.mode == "code"
+    if refined and refine is not None:  # a refinement search (pipelines/refine.py)
+        config["refine"] = refine.to_config()
     command = f"benchmark {options.mode}"
-    items = [
-        WorkItem(f"{task.id}:v{task.version}:s{sample}", (task.without_test_outputs(), sample))
-        for task in tasks
-        for sample in range(options.samples)
-    ]
+    if options.resume is not None:  # check the run before starting a model: a mismatch fails at once
+        resumed = resumed or RunDirectory.open(options.resume)
+        resumed.check_config(command, config)
+    run_id = resumed.run_id if resumed is not None else new_run_id()
+    items = generation_items(tasks, options.samples, hide_test_outputs=True)
     # the client first: a missing API key or an unknown model fails before a run directory is made
     client_context = open_client(
-        options.model, settings=settings, base_url=options.base_url, use_cache=options.use_cache
+        options.model,
+        settings=settings,
+        base_url=options.base_url,
+        use_cache=options.use_cache,
+        price=options.price,
+        cache_scope=run_id,
+        reuse_cache=options.reuse_cache,
     )
-    async with client_context as client, make_worker(options, client=client, template=template) as worker:
-        run = RunDirectory.start(
-            out=options.out,
-            resume=options.resume,
-            command=command,
-            config=config,
-            default_path=default_run_path(f"benchmark-{options.mode}", options.model, root=settings.runs_dir),
-            dataset_spec=options.dataset_spec or dataset.name,
-            **dict(manifest_extra or {}),
-        )
+    async with (
+        client_context as client,
+        (  # a refined search brings its own worker
+            contextlib.nullcontext() if refined else make_worker(options, client=client, template=template)
+        ) as worker,
+    ):
+        if resumed is not None:
+            run = resumed
+            if manifest_extra:
+                run.write_manifest(**dict(manifest_extra))
+        else:
+            run = RunDirectory.start(
+                out=options.out,
+                resume=None,
+                command=command,
+                config=config,
+                default_path=default_run_path(f"benchmark-{options.mode}", options.model),
+                dataset_spec=options.dataset_spec or dataset.name,
+                run_id=run_id,
+                **dict(manifest_extra or {}),
+            )
+        if refined and refine is not None:
+            from arcforge.pipelines.refine import refine_tasks
+
+            summary = await refine_tasks(
+                run, [task.without_test_outputs() for task in tasks], client=client, options=options,
+                samples=options.samples, template=template, encoding=options.encoding or "json-rows",
+                refine=refine, description=command, concurrency=options.concurrency,
+                max_cost_usd=options.max_cost, progress=options.progress,
+                retry_parse_failures=options.retry_parse_failures,
+                probe_cost=options.max_cost is not None and not client.entry.priced,
+            )  # fmt: skip
+            return finish_benchmark(run, tasks, options=options, dataset=dataset, summary=summary)
+        assert worker is not None
         summary = await run_tasks(
             run,
             items,
@@ -168,6 +203,8 @@ async def run_benchmark(
             max_cost_usd=options.max_cost,
             progress=options.progress,
             description=command,
+            retry_parse_failures=options.retry_parse_failures,
+            probe_cost=options.max_cost is not None and not client.entry.priced,
         )
     return finish_benchmark(run, tasks, options=options, dataset=dataset, summary=summary)
 
@@ -183,10 +220,15 @@ def finish_benchmark(
     """Build ``submission.json`` from the run's records (blind to test outputs), then score it."""
     from arcforge.engine import write_json_atomic
 
-    records = run.records()
+    records = list(run.current_records())
     slots = [TaskSlot.of(task) for task in tasks]
     build = code_entries if options.mode == "code" else direct_entries
-    entries = build(records, slots)
+    if run.config.get("refine"):  # attempts chosen with their reasons (selection.json)
+        from arcforge.pipelines.refine import refined_entries
+
+        entries = refined_entries(run.path, records, slots)
+    else:
+        entries = build(records, slots)
     submission_path = run.path / "submission.json"
     write_submission(submission_path, entries)
     card = score_entries(entries, tasks, source=str(submission_path))
@@ -224,49 +266,3 @@ def _portable_spec(spec: str) -> str:
     if resolve_name(spec) is None and Path(spec).exists():
         return str(Path(spec).resolve())
     return spec
-
-
-def smallest_tasks(tasks: Sequence[Task], count: int) -> list[Task]:
-    """The ``count`` tasks with the fewest cells (shortest prompts), in id order: quick for a small model."""
-
-    def cells(task: Task) -> int:
-        grids = [p.input for p in (*task.train, *task.test)] + [p.output for p in task.train if p.output]
-        return sum(grid.height * grid.width for grid in grids)
-
-    chosen = sorted(tasks, key=lambda task: (cells(task), task.id))[:count]
-    return sorted(chosen, key=lambda task: task.id)
-
-
-def run_main_benchmark(
-    settings: Settings, *, out: Path | None = None, task_count: int = 3, max_tokens: int = 96
-) -> Path:
-    """``make run``'s benchmark: ``local`` on the ``task_count`` smallest ARC-AGI-2 evaluation tasks, direct
-    mode, small ``max_tokens`` so it ends in minutes on two cores; writes the report, prints and
-    returns the path of ``report.html``. (The bundled model is tiny and scores 0: this proves the
-    pipeline, not the model.)"""
-    import asyncio
-
-    from arcforge.datasets import DEFAULT_DATASET, load_dataset
-    from arcforge.engine import default_run_path
-    from arcforge.pipelines.report import write_report
-
-    dataset = load_dataset(DEFAULT_DATASET)
-    tasks = smallest_tasks(dataset.tasks, task_count)
-    options = BenchmarkOptions(
-        mode="direct",
-        model="local",
-        samples=2,
-        temperature=0.7,
-        max_tokens=max_tokens,
-        concurrency=1,
-        out=out or default_run_path("benchmark-direct", "local", root=settings.runs_dir),
-        dataset_spec=DEFAULT_DATASET,
-    )
-    outcome = asyncio.run(run_benchmark(options, settings=settings, dataset=dataset, tasks=tasks))
-    files = write_report([outcome.run_dir])
-    print(
-        f"benchmark of local on {len(tasks)} {dataset.name} tasks (direct mode): "
-        f"score {outcome.score['score']:.3f}, {outcome.score['parse_failures']} parse failure(s)"
-    )
-    print(f"report: {files.html}")
-    return files.html

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from arcforge.engine import Status, cost_is_unknown
 from arcforge.errors import InvalidTaskError
 from arcforge.pipelines.scorecard import Scorecard, submission_key
 from arcforge.pipelines.selection import ProgramOutcome, select_attempts
@@ -80,7 +81,7 @@ def direct_entries(
     grouped = _records_by_task(records)
     entries: dict[str, list[tuple[Grid | None, ...]]] = {}
     for slot in slots:
-        samples = [r for r in grouped.get((slot.task_id, slot.version), []) if r.get("status") == "ok"]
+        samples = [r for r in grouped.get((slot.task_id, slot.version), []) if r.get("status") == Status.OK]
         rows: list[tuple[Grid | None, ...]] = []
         for index in range(slot.test_count):
             chosen: list[Grid] = []
@@ -101,7 +102,7 @@ def program_outcomes(records: Iterable[Mapping[str, Any]]) -> list[ProgramOutcom
     outcomes = []
     for record in records:
         run = record.get("benchmark")
-        if record.get("status") != "ok" or not isinstance(run, Mapping):
+        if record.get("status") != Status.OK or not isinstance(run, Mapping):
             continue
         outcomes.append(
             ProgramOutcome(
@@ -178,11 +179,15 @@ def score_document(
     """The content of ``score.json``: ``header`` (run, model, mode, dataset), scores, oracle, counts."""
     statuses: dict[str, int] = {}
     cost = 0.0
+    unknown = 0
     tokens = {"prompt_tokens": 0, "completion_tokens": 0, "reasoning_tokens": 0}
     for record in records:
-        status = str(record.get("status") or "ok")
+        status = str(record.get("status") or Status.OK)
         statuses[status] = statuses.get(status, 0) + 1
-        cost += float(record.get("cost_usd") or 0.0)
+        if cost_is_unknown(record):
+            unknown += 1
+        else:
+            cost += float(record.get("cost_usd") or 0.0)
         for name in tokens:
             tokens[name] += int((record.get("usage") or {}).get(name) or 0)
     samples = len(records)
@@ -192,9 +197,10 @@ def score_document(
         "oracle": dict(oracle) if oracle is not None else None,
         "samples": samples,
         "samples_by_status": statuses,
-        "parse_failures": statuses.get("parse_failure", 0),
-        "parse_failure_rate": statuses.get("parse_failure", 0) / samples if samples else 0.0,
-        "errors": statuses.get("error", 0),
-        "cost_usd": round(cost, 6),
+        "parse_failures": statuses.get(Status.PARSE_FAILURE, 0),
+        "parse_failure_rate": statuses.get(Status.PARSE_FAILURE, 0) / samples if samples else 0.0,
+        "errors": statuses.get(Status.ERROR, 0),
+        "cost_usd": None if unknown else round(cost, 6),  # None: some reply's cost is unknown
+        "cost_unknown_records": unknown,
         "tokens": tokens,
     }

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from arcforge.engine.records import Status
 from arcforge.prompts import ParseError
 
 if TYPE_CHECKING:
@@ -64,31 +65,32 @@ async def _complete(
 ) -> dict[str, Any]:
     """Ask the model and build the record with the generation pipeline's :func:`complete_record` (the
     direct agent's reply is parsed here; ``build_record`` only checks it is not empty)."""
-    from arcforge.pipelines.generate import complete_record
+    from arcforge.pipelines.records import complete_record
     from arcforge.prompts import build_messages
     from arcforge.task.encoding import DEFAULT_ENCODING
 
     messages = build_messages(
         options.mode, task, encoding=options.encoding or DEFAULT_ENCODING, template=template
     )
-    return await complete_record(
+    record = await complete_record(
         client, options.mode, task, sample, messages=messages, options=options, template=template
     )
+    return dict(record)
 
 
 async def _direct_record(
     task: Task, sample: int, *, options: BenchmarkOptions, client: ModelClient, template: PromptTemplate
 ) -> dict[str, Any]:
-    from arcforge.pipelines.generate import mark_parse_failure
+    from arcforge.pipelines.records import mark_parse_failure
     from arcforge.prompts import parse_direct
 
     record = await _complete(task, sample, options=options, client=client, template=template)
-    if record["status"] != "ok":
+    if record["status"] != Status.OK:
         return record
     try:
         answer = parse_direct(record["completion"], len(task.test))
     except ParseError as exc:
-        return mark_parse_failure(record, exc)
+        return dict(mark_parse_failure(record, exc))  # type: ignore[arg-type]
     record.update(
         explanation=answer.explanation,
         reasoning=answer.explanation,
@@ -107,7 +109,7 @@ async def _code_record(
     sandbox: Any,
 ) -> dict[str, Any]:
     record = await _complete(task, sample, options=options, client=client, template=template)
-    if record["status"] != "ok" or not record.get("python_code"):
+    if record["status"] != Status.OK or not record.get("python_code"):
         return record
     inputs = [pair.input for pair in task.train] + [pair.input for pair in task.test]
     results = await sandbox.run(record["python_code"], inputs)

@@ -2,7 +2,9 @@
 
 It generates code with the bundled ``local`` model for 3 ARC-AGI-2 evaluation tasks (the 3 with the
 shortest prompts, so they fit the small model's context and end in minutes on two cores), verifies the
-programs in the sandbox, and prints the summary table and where the files are. Each step is the same
+programs in the sandbox, and prints the summary table and where the files are; then it benchmarks the
+same model in direct mode on the 3 tasks with the shortest direct prompts and writes the report. Task
+choice is one function, :func:`shortest_prompt_tasks`, for both. Each step is the same
 function the command line calls (``arcforge generate code``, ``arcforge verify``), in sequence.
 The bundled model is tiny and wrong on ARC: expect parse failures and no verified program; the job
 proves the pipeline runs, not the model.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from arcforge.engine import default_run_path
 from arcforge.pipelines.generate import GenerateOptions, generate_run
@@ -22,7 +25,10 @@ from arcforge.prompts import build_messages
 from arcforge.settings import Settings
 from arcforge.task.model import Task
 
-__all__ = ["run_main_generation", "shortest_prompt_tasks"]
+if TYPE_CHECKING:
+    from arcforge.pipelines.benchmark import BenchmarkOutcome
+
+__all__ = ["run_main_benchmark", "run_main_generation", "shortest_prompt_tasks"]
 
 MAIN_DATASET = "arc-agi-2/evaluation"
 
@@ -48,7 +54,7 @@ def run_main_generation(
     dataset = load_dataset(MAIN_DATASET)
     tasks = shortest_prompt_tasks(dataset.tasks, task_count)
     options = GenerateOptions(kind="code", model=model, samples=1, max_tokens=max_tokens)
-    run_dir = out or default_run_path("generate-code", model, root=settings.runs_dir)
+    run_dir = out or default_run_path("generate-code", model)
     print(
         f"generating code with {model} for {len(tasks)} {dataset.name} tasks: {', '.join(t.id for t in tasks)}"
     )
@@ -87,6 +93,34 @@ def run_main_generation(
     return verification
 
 
+def run_main_benchmark(
+    settings: Settings, *, out: Path | None = None, task_count: int = 3, max_tokens: int = 96
+) -> tuple[BenchmarkOutcome, Path]:
+    """``make run``'s benchmark: ``local`` on the ``task_count`` evaluation tasks with the shortest direct
+    prompts, direct mode, small ``max_tokens`` so it ends in minutes on two cores; writes the report and
+    returns the outcome and the path of ``report.html``. (The bundled model is tiny and scores 0: this
+    proves the pipeline, not the model.)"""
+    from arcforge.datasets import load_dataset
+    from arcforge.pipelines.benchmark import BenchmarkOptions, run_benchmark
+    from arcforge.pipelines.report import write_report
+
+    dataset = load_dataset(MAIN_DATASET)
+    tasks = shortest_prompt_tasks(dataset.tasks, task_count, agent="direct")
+    options = BenchmarkOptions(
+        mode="direct",
+        model="local",
+        samples=2,
+        temperature=0.7,
+        max_tokens=max_tokens,
+        concurrency=1,
+        out=out or default_run_path("benchmark-direct", "local"),
+        dataset_spec=MAIN_DATASET,
+    )
+    outcome = asyncio.run(run_benchmark(options, settings=settings, dataset=dataset, tasks=tasks))
+    files = write_report([outcome.run_dir])
+    return outcome, files.html
+
+
 def main() -> int:
     """``make run``: generate and verify code, then benchmark in direct mode and write the report.
 
@@ -96,14 +130,18 @@ def main() -> int:
     import sys
 
     from arcforge.errors import ArcforgeError
-    from arcforge.pipelines.benchmark import run_main_benchmark
     from arcforge.settings import load_settings
 
     settings = load_settings()
     try:
         run_main_generation(settings)
         print()
-        run_main_benchmark(settings)
+        outcome, html = run_main_benchmark(settings)
+        print(
+            f"benchmark of local on {len(outcome.score['per_task'])} {MAIN_DATASET} tasks (direct mode): "
+            f"score {outcome.score['score']:.3f}, {outcome.score['parse_failures']} parse failure(s)"
+        )
+        print(f"report: {html}")
     except ArcforgeError as exc:
         print(f"arcforge: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -2,25 +2,49 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from arcforge.engine import RunSummary
     from arcforge.pipelines.verify import VerifySummary
 
-__all__ = ["describe_generation", "format_verification"]
+__all__ = ["describe_generation", "format_cost", "format_verification", "summary_json"]
+
+
+def format_cost(cost: float | None, digits: int = 4) -> str:
+    """``$0.0123``, or ``unknown`` for a cost nobody knows (never $0)."""
+    return "unknown" if cost is None else f"${cost:.{digits}f}"
+
+
+def summary_json(summary: RunSummary) -> dict[str, Any]:
+    """What ``generate --json`` prints."""
+    return {
+        "run_dir": str(summary.path),
+        "run_id": summary.run_id,
+        "total": summary.total,
+        "skipped": summary.skipped,
+        "written": summary.completed,
+        "retried": summary.retried,
+        "by_status": summary.statuses,
+        "prompt_tokens": summary.prompt_tokens,
+        "completion_tokens": summary.completion_tokens,
+        "cost_usd": summary.cost_usd,
+        "cost_unknown_records": summary.cost_unknown,
+        "stopped": summary.stopped,
+    }
 
 
 def describe_generation(summary: RunSummary, *, verb: str) -> str:
     """A few lines for people: where the run is, what was written, what it cost, what to do next."""
+    retried = f", {summary.retried} asked again" if summary.retried else ""
     statuses = (
         ", ".join(f"{count} {status}" for status, count in sorted(summary.statuses.items())) or "nothing new"
     )
     lines = [
-        f"{verb}: {summary.completed} record(s) written ({statuses}), {summary.skipped} already done, "
+        f"{verb}: {summary.completed} record(s) written ({statuses}), {summary.skipped} already done{retried}, "
         f"{summary.total} in all",
         f"tokens: {summary.prompt_tokens} prompt + {summary.completion_tokens} completion; "
-        f"cost: ${summary.cost_usd:.4f}; {summary.elapsed_s:.1f} s",
+        f"cost: {format_cost(summary.cost_usd)}; {summary.elapsed_s:.1f} s",
         f"run directory: {summary.path}",
     ]
     if summary.stopped == "interrupted":
@@ -29,7 +53,9 @@ def describe_generation(summary: RunSummary, *, verb: str) -> str:
         lines.append(
             f"stopped at --max-cost: continue with `arcforge {verb} --resume {summary.path} --max-cost USD`"
         )
-    elif verb.endswith("code"):
+    elif summary.stopped == "cost_unknown":
+        lines.append("stopped: the reply's cost is unknown, so --max-cost cannot be kept (see the error)")
+    elif verb.startswith("generate"):
         lines.append(f"next: arcforge verify {summary.path}")
     return "\n".join(lines)
 

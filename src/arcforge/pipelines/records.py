@@ -1,0 +1,220 @@
+"""The one record builder of generate and benchmark, and the sampling options both share.
+
+:class:`SamplingOptions` is the base of :class:`~arcforge.pipelines.generate.GenerateOptions` and
+:class:`~arcforge.pipelines.benchmark.BenchmarkOptions`: the model, its parameters, the prompt, and how
+the cache and prices are used. :func:`complete_record` asks the model for one sample and returns its
+:class:`~arcforge.engine.RunRecord` (:func:`build_record`): a reply (``ok``), a reply that could not be
+parsed (``parse_failure``) or no reply (``error``, with the :class:`~arcforge.engine.ErrorKind` that
+``--resume`` reads and the client's real retry count).
+
+A reasoning record made with a template that asks for the test outputs (``reasoning-v2`` and later)
+holds ``predictions``: one grid per test input, the labelled ``Test N output`` grids of the reply;
+``arcforge verify`` checks them against the test outputs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from arcforge.engine import ErrorKind, RunRecord, Status, sample_key
+from arcforge.errors import ModelError, UsageError
+from arcforge.prompts import ParseError, PromptTemplate, parse_code, parse_direct, parse_reasoning
+from arcforge.task.encoding import DEFAULT_ENCODING, get_encoding
+from arcforge.task.model import Task
+
+if TYPE_CHECKING:
+    from arcforge.models import Completion, ModelClient
+
+__all__ = [
+    "SamplingOptions",
+    "asks_for_predictions",
+    "build_record",
+    "complete_record",
+    "error_kind",
+    "mark_parse_failure",
+    "model_params",
+]
+
+# ModelError.kind (the client's failure kinds) -> what --resume does with the record
+_ERROR_KINDS: dict[str, ErrorKind] = {
+    "rate_limit": ErrorKind.SERVER,
+    "server": ErrorKind.SERVER,
+    "malformed": ErrorKind.SERVER,
+    "quota": ErrorKind.SERVER,
+    "timeout": ErrorKind.TRANSPORT,
+    "network": ErrorKind.TRANSPORT,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SamplingOptions:
+    """What every model-sampling run asks: the model and its parameters, the prompt, cache and price."""
+
+    model: str
+    samples: int = 1
+    temperature: float | None = None
+    max_tokens: int | None = None
+    reasoning_effort: str | None = None
+    encoding: str | None = DEFAULT_ENCODING
+    template: str | None = None  # a template name; default: the agent's latest
+    base_url: str | None = None
+    use_cache: bool = True
+    reuse_cache: bool = False  # serve other runs' cached replies (marked "reused")
+    price: tuple[float, float] | None = None  # USD per million input, output tokens
+
+    def check(self) -> None:
+        if self.samples < 1:
+            raise UsageError(f"--samples must be at least 1 (got {self.samples})")
+        get_encoding(self.encoding or DEFAULT_ENCODING)
+
+
+def model_params(options: SamplingOptions) -> dict[str, Any]:
+    """The parameters of the model calls, as a run's config records them."""
+    return {
+        "temperature": options.temperature,
+        "max_tokens": options.max_tokens,
+        "reasoning_effort": options.reasoning_effort,
+    }
+
+
+def asks_for_predictions(template: PromptTemplate) -> bool:
+    """Whether a reasoning template asks for the test outputs (v2 on); code and direct never need it."""
+    return template.agent == "reasoning" and template.version >= 2
+
+
+def error_kind(exc: BaseException) -> ErrorKind:
+    """The :class:`ErrorKind` of a failed request (transport and server errors are asked again)."""
+    if isinstance(exc, ModelError):
+        return _ERROR_KINDS.get(str(getattr(exc, "kind", "other")), ErrorKind.REQUEST)
+    return ErrorKind.INTERNAL
+
+
+async def complete_record(
+    client: ModelClient,
+    kind: str,
+    task: Task,
+    sample_index: int,
+    *,
+    messages: list[dict[str, Any]],
+    options: SamplingOptions,
+    template: PromptTemplate,
+) -> RunRecord:
+    """Ask ``client`` for sample ``sample_index`` of ``task`` and return its :func:`build_record`; a
+    :class:`ModelError` (after the client's retries) gives an ``error`` record with the time it took."""
+    from arcforge.models import ChatRequest
+
+    request = ChatRequest(
+        messages=messages,
+        temperature=options.temperature,
+        max_tokens=options.max_tokens,
+        reasoning_effort=options.reasoning_effort,
+        sample_index=sample_index,
+    )
+    started = time.monotonic()
+    try:
+        completion = await client.complete(request)
+    except ModelError as exc:
+        record = build_record(
+            kind,
+            task,
+            sample_index,
+            messages=messages,
+            model=options.model,
+            template=template,
+            error=f"{type(exc).__name__}: {exc}",
+            latency_s=time.monotonic() - started,
+        )
+        record.update(retries=int(getattr(exc, "retries", 0) or 0), error_kind=error_kind(exc).value)
+        return record
+    return build_record(
+        kind, task, sample_index, messages=messages, model=options.model, template=template, completion=completion
+    )
+
+
+def build_record(
+    kind: str,
+    task: Task,
+    sample_index: int,
+    *,
+    messages: list[dict[str, Any]],
+    model: str,
+    template: PromptTemplate,
+    completion: Completion | None = None,
+    error: str | None = None,
+    latency_s: float | None = None,
+) -> RunRecord:
+    """One record of ``records.jsonl`` for a reply (``completion``) or a failed request (``error``)."""
+    record: RunRecord = {
+        "key": sample_key(task.id, task.version, sample_index),
+        "kind": kind,
+        "task_id": task.id,
+        "task_version": task.version,
+        "sample_index": sample_index,
+        "model": model,
+        "status": Status.ERROR.value,
+        "task_data": task.to_dict(),
+        "prompt_messages": messages,
+        "template": template.name,
+        "completion": None,
+        "thinking": None,
+        "reasoning": None,
+        "explanation": None,
+        "python_code": None,
+        "entry": None,
+        "predictions": None,
+        "attempts": None,
+        "parse_error": None,
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "reasoning_tokens": 0},
+        "cost_usd": 0.0,  # a request that got no reply is not billed
+        "latency_s": round(latency_s, 3) if latency_s is not None else None,
+        "retries": 0,
+        "cached": None,
+        "provider_model": None,
+        "finish_reason": None,
+        "error": error,
+        "error_kind": ErrorKind.INTERNAL.value if completion is None else None,
+    }
+    if completion is None:
+        return record
+    usage = completion.usage.to_dict()
+    record.update(
+        completion=completion.text,
+        thinking=completion.reasoning,
+        usage={
+            "prompt_tokens": usage["prompt_tokens"],
+            "completion_tokens": usage["completion_tokens"],
+            "reasoning_tokens": usage["reasoning_tokens"],
+        },
+        cost_usd=completion.cost_usd,
+        latency_s=round(completion.latency_s, 3),
+        retries=completion.retries,
+        cached=(completion.cache_source or "reused") if completion.cached else None,
+        provider_model=completion.provider_model,
+        finish_reason=completion.finish_reason,
+        status=Status.OK.value,
+    )
+    try:
+        if kind == "code":
+            answer = parse_code(completion.text)
+            record.update(explanation=answer.explanation, python_code=answer.code, entry=answer.entry)
+        else:
+            record.update(explanation=parse_reasoning(completion.text))
+            if kind == "reasoning" and asks_for_predictions(template):
+                grids = parse_direct(completion.text, len(task.test)).grids
+                record["predictions"] = [grid.to_list() if grid is not None else None for grid in grids]
+    except ParseError as exc:
+        mark_parse_failure(record, exc)
+    record["reasoning"] = record.get("explanation")  # the original system's name for the trace
+    return record
+
+
+def mark_parse_failure(record: RunRecord, exc: ParseError) -> RunRecord:
+    """``record`` (changed in place) as a ``parse_failure``, with the parser's kind and message."""
+    record.update(
+        status=Status.PARSE_FAILURE.value,
+        parse_error={"kind": exc.kind, "message": str(exc)},
+        error=f"parse failure ({exc.kind}): {exc}",
+    )
+    return record
