@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from hashlib import sha256
 from pathlib import Path
@@ -31,7 +31,7 @@ __all__ = ["INDEX_NAME", "RECORDS", "VERIFICATION", "RunIndex"]
 INDEX_NAME = ".viewer-index.sqlite"
 RECORDS = "records.jsonl"
 VERIFICATION = "verification.jsonl"
-SCHEMA = 3
+SCHEMA = 4
 _BATCH = 2000
 
 _TABLES = """
@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS samples (
 CREATE INDEX IF NOT EXISTS samples_task ON samples (task, sample_index);
 CREATE INDEX IF NOT EXISTS samples_key ON samples (key);
 CREATE INDEX IF NOT EXISTS samples_latency ON samples (latency);
+CREATE TABLE IF NOT EXISTS cache (name TEXT PRIMARY KEY, generation TEXT NOT NULL, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS verification (
   key TEXT PRIMARY KEY, verified INTEGER, outcome TEXT, off INTEGER NOT NULL, len INTEGER NOT NULL);
 """
@@ -143,6 +144,7 @@ class RunIndex:
         if found != SCHEMA:
             conn.executescript(
                 "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS samples; DROP TABLE IF EXISTS verification;"
+                " DROP TABLE IF EXISTS cache;"
             )
             conn.executescript(_TABLES)
             conn.execute(f"PRAGMA user_version={SCHEMA}")
@@ -158,6 +160,23 @@ class RunIndex:
         """The connection, for queries (one thread at a time)."""
         with self._lock:
             yield self._conn
+
+    def cached(self, name: str, compute: Callable[[sqlite3.Connection], Any]) -> Any:
+        """``compute(conn)``, kept in the index until the run's files change (JSON values only): the
+        aggregates over every record are computed once per change, not once per page view."""
+        with self._lock:
+            conn = self._conn
+            generation = str(conn.execute("SELECT group_concat(name || value, '|') FROM meta").fetchone()[0])
+            row = conn.execute("SELECT generation, value FROM cache WHERE name = ?", (name,)).fetchone()
+            if row is not None and row[0] == generation:
+                return json.loads(row[1])
+            value = compute(conn)
+            encoded = json.dumps(value)
+            conn.execute(
+                "INSERT OR REPLACE INTO cache (name, generation, value) VALUES (?, ?, ?)",
+                (name, generation, encoded),
+            )
+            return json.loads(encoded)
 
     def refresh(self) -> bool:
         """Index what was appended since the last call; True when anything changed."""

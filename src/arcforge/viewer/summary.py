@@ -64,8 +64,8 @@ def run_row(run: RunFolder, index: RunIndex) -> dict[str, Any]:
     found = manifest.get("config")
     config: dict[str, Any] = found if isinstance(found, dict) else {}
     score = score_document(run) or {}
+    totals = index.cached("totals", _totals)
     with index.read() as conn:
-        totals = _totals(conn)
         kind = _kind(manifest, conn)
         model = config.get("model")
         first = None if model else conn.execute("SELECT off, len FROM samples ORDER BY id LIMIT 1").fetchone()
@@ -113,26 +113,35 @@ def _latency(conn: sqlite3.Connection) -> dict[str, Any]:
     return {"median_s": at(0.5), "p90_s": at(0.9), "mean_s": float(mean)}
 
 
+def _figures(conn: sqlite3.Connection) -> dict[str, Any]:
+    rounds = [
+        {"round": r[0], "samples": r[1], "train_perfect": r[2]}
+        for r in conn.execute(
+            "SELECT coalesce(round, 0), count(*), sum(CASE WHEN train_total > 0 AND train_passed = train_total"
+            " THEN 1 ELSE 0 END) FROM samples GROUP BY 1 ORDER BY 1"
+        )
+    ]
+    return {
+        "by_status": dict(
+            conn.execute("SELECT coalesce(status, '?'), count(*) FROM samples GROUP BY 1").fetchall()
+        ),
+        "outcomes": dict(
+            conn.execute("SELECT coalesce(outcome, '?'), count(*) FROM verification GROUP BY 1").fetchall()
+        ),
+        "latency": _latency(conn),
+        "rounds": rounds,
+    }
+
+
 def run_summary(run: RunFolder, index: RunIndex) -> dict[str, Any]:
     """The run page's figures: yield, cost per verified sample or solved task, statuses, latency, tokens."""
     row = run_row(run, index)
     score = score_document(run)
     manifest = run.manifest()
-    with index.read() as conn:
-        by_status = dict(
-            conn.execute("SELECT coalesce(status, '?'), count(*) FROM samples GROUP BY 1").fetchall()
-        )
-        outcomes = dict(
-            conn.execute("SELECT coalesce(outcome, '?'), count(*) FROM verification GROUP BY 1").fetchall()
-        )
-        latency = _latency(conn)
-        rounds = [
-            {"round": r[0], "samples": r[1], "train_perfect": r[2]}
-            for r in conn.execute(
-                "SELECT coalesce(round, 0), count(*), sum(CASE WHEN train_total > 0 AND train_passed = train_total"
-                " THEN 1 ELSE 0 END) FROM samples GROUP BY 1 ORDER BY 1"
-            )
-        ]
+    figures = index.cached("figures", _figures)
+    by_status, outcomes, latency, rounds = (
+        figures[k] for k in ("by_status", "outcomes", "latency", "rounds")
+    )
     samples = row["samples"]
     verified = row["verified"]
     solved_tasks = None
@@ -181,19 +190,24 @@ def run_summary(run: RunFolder, index: RunIndex) -> dict[str, Any]:
     return summary
 
 
+def _task_query(conn: sqlite3.Connection) -> dict[str, Any]:
+    has_verification = conn.execute("SELECT 1 FROM verification LIMIT 1").fetchone() is not None
+    rows = conn.execute(
+        "SELECT s.task AS task, count(*) AS samples, sum(s.status = 'ok') AS ok,"
+        " sum(s.status = 'parse_failure') AS parse_failures, sum(s.status = 'error') AS errors,"
+        " sum(coalesce(v.verified, 0)) AS verified, max(CASE WHEN s.train_total > 0 THEN"
+        " 1.0 * s.train_passed / s.train_total END) AS best_train, sum(s.cost) AS cost,"
+        " sum(s.prompt_tokens + s.completion_tokens) AS tokens, max(coalesce(s.round, 0)) AS rounds"
+        " FROM samples s LEFT JOIN verification v ON v.key = s.key GROUP BY s.task"
+    ).fetchall()
+    return {"has_verification": has_verification, "rows": [dict(row) for row in rows]}
+
+
 def _task_table(run: RunFolder, index: RunIndex) -> list[dict[str, Any]]:
     score = score_document(run)
     per_task = (score or {}).get("per_task") or {}
-    with index.read() as conn:
-        has_verification = conn.execute("SELECT 1 FROM verification LIMIT 1").fetchone() is not None
-        rows = conn.execute(
-            "SELECT s.task AS task, count(*) AS samples, sum(s.status = 'ok') AS ok,"
-            " sum(s.status = 'parse_failure') AS parse_failures, sum(s.status = 'error') AS errors,"
-            " sum(coalesce(v.verified, 0)) AS verified, max(CASE WHEN s.train_total > 0 THEN"
-            " 1.0 * s.train_passed / s.train_total END) AS best_train, sum(s.cost) AS cost,"
-            " sum(s.prompt_tokens + s.completion_tokens) AS tokens, max(coalesce(s.round, 0)) AS rounds"
-            " FROM samples s LEFT JOIN verification v ON v.key = s.key GROUP BY s.task"
-        ).fetchall()
+    grouped = index.cached("tasks", _task_query)
+    has_verification, rows = grouped["has_verification"], grouped["rows"]
     table = []
     for row in rows:
         item = dict(row)
