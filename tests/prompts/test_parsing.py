@@ -122,3 +122,53 @@ def test_direct_answers_one_grid_per_test_input() -> None:
     with pytest.raises(ParseError) as caught:
         parse_direct("I do not know.", 1)
     assert caught.value.kind == "no_grid"
+
+
+def test_direct_takes_the_labelled_grid_not_the_last_one() -> None:
+    reply = (
+        "The rule recolours blue to red.\n\n**Test 1 output:**\n```json\n[[2, 2], [0, 2]]\n```\n"
+        "This matches the second example, whose output was [[5, 5]]."
+    )
+    answer = parse_direct(reply, 1)
+    assert answer.grids == (Grid([[2, 2], [0, 2]]),) and answer.outcome == "labelled"
+    assert answer.explanation == "The rule recolours blue to red."
+
+
+def test_direct_labels_sort_out_test_inputs_and_order() -> None:
+    reply = (
+        "Test 2 input: [[7]]\nTest 2 output: [[8]]\n"
+        "Test 1 input:\n```\n1 1\n1 1\n```\nTest 1 output:\n```json\n[[3, 3], [3, 3]]\n```"
+    )
+    answer = parse_direct(reply, 2)
+    assert answer.grids == (Grid([[3, 3], [3, 3]]), Grid([[8]])) and answer.outcome == "labelled"
+    assert answer.explanation == "Test 2 input: [[7]]"  # the text before the first answer
+    only_one = parse_direct("Test 2 output: [[4]]", 2)
+    assert only_one.grids == (None, Grid([[4]])) and not only_one.complete
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Test 1 output: first I thought [[1]] but it is [[2]]",  # prose between label and grids
+        "Test 1 output: [[1]]\nOn reflection:\nTest 1 output: [[2]]",  # the label twice, two grids
+        "Maybe [[1]], maybe [[2]].",  # no label, two grids for one place
+    ],
+)
+def test_direct_ambiguous_replies_are_recorded_as_such(reply: str) -> None:
+    answer = parse_direct(reply, 1)
+    assert answer.outcome == "ambiguous" and answer.grids == (Grid([[2]]),)
+
+
+def test_direct_outcomes_without_labels() -> None:
+    assert parse_direct("The answer: \\boxed{[[1]]} (from [[0]])", 1).outcome == "boxed"
+    single = parse_direct("The answer is\n```json\n[[1]]\n```", 1)
+    assert single.outcome == "unlabelled" and single.explanation == "The answer is"
+
+
+def test_explanations_never_keep_a_fence_line() -> None:
+    fenced = parse_direct("Rule: fill.\nTest 1 output:\n```json\n[[1]]\n```", 1)
+    assert fenced.explanation == "Rule: fill."
+    inline = parse_code(f"Here is the code: ```python\n{SOLVER}```")
+    assert inline.explanation == "Here is the code:" and inline.code == SOLVER
+    unfenced = parse_code(f"Mirror it. ~~~\n{SOLVER}~~~\n")
+    assert unfenced.explanation == "Mirror it." and unfenced.code == SOLVER

@@ -94,6 +94,7 @@ async def _direct_record(
     record.update(
         explanation=answer.explanation,
         reasoning=answer.explanation,
+        parse_outcome=answer.outcome,  # labelled / boxed / unlabelled / ambiguous (prompts.direct)
         attempts=[[grid.to_list()] if grid is not None else [] for grid in answer.grids],
     )
     return record

@@ -3,10 +3,13 @@
 ``build_messages("code", task, encoding="json-rows")`` gives the chat messages of an agent (reasoning,
 code, direct) for a task; it never includes a test output. ``parse_code``, ``parse_reasoning``,
 ``parse_grid`` and ``parse_direct`` read replies, raising :class:`ParseError` (with a ``kind``) when a
-reply holds no usable answer.
+reply holds no usable answer. Every parser reads at most ``MAX_REPLY_CHARS`` characters of a reply and
+runs in time linear in them (``tests/prompts/test_parsing_adversarial.py``).
 """
 
+from arcforge.prompts.direct import DIRECT_OUTCOMES
 from arcforge.prompts.parsing import (
+    MAX_REPLY_CHARS,
     SOLVER_NAMES,
     CodeAnswer,
     DirectAnswer,
@@ -21,6 +24,8 @@ from arcforge.prompts.templates import AGENTS, PromptTemplate, build_messages, l
 
 __all__ = [
     "AGENTS",
+    "DIRECT_OUTCOMES",
+    "MAX_REPLY_CHARS",
     "SOLVER_NAMES",
     "CodeAnswer",
     "DirectAnswer",

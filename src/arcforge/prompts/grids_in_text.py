@@ -1,8 +1,9 @@
-"""Finding grids in free text written by a model.
+"""Finding grids in free text written by a model, in time linear in the text.
 
 Models write grids in many ways; :func:`find_grids` finds each of them with its place in the text:
 
-* ``\\boxed{...}`` (LaTeX answers), holding JSON, a ``bmatrix`` (``0 & 1 \\\\ 2 & 3``) or rows of digits;
+* ``\\boxed{...}`` (LaTeX answers), holding JSON, a ``bmatrix`` (``0 & 1 \\\\ 2 & 3``) or rows of digits
+  (braces inside the box may nest two deep, as ``\\begin{bmatrix}`` does);
 * JSON lists of rows, ``[[0,1],[2,3]]``, on one line or many, inside a code fence or not;
 * rows of digits, one row per line: ``0120``, ``0 1 2 0`` or ``0,1,2,0`` (two rows at least, or one
   row that is a whole code block), all rows of one length.
@@ -10,23 +11,46 @@ Models write grids in many ways; :func:`find_grids` finds each of them with its 
 A grid inside another found grid (the JSON inside a ``\\boxed{}``) counts once, as the outer one.
 Only values that make a valid :class:`~arcforge.task.grid.Grid` (1-30 rows and columns, colours 0-9,
 rectangular) count.
+
+Model replies are hostile input, so every scan here is linear in the text: the patterns use possessive
+quantifiers (nothing can backtrack), a bracket is matched by the shape of a grid (two levels deep), not by
+an open-ended search for its partner, a candidate longer than a grid can be (:data:`MAX_GRID_TEXT`
+characters, a row line over :data:`MAX_ROW_TEXT`) is skipped before it is read, and of each form only
+the last :data:`MAX_CANDIDATES` candidates are read (the answer comes last; a reply with hundreds of
+grids is not an answer). Callers cap the text itself (see :data:`arcforge.prompts.reply.MAX_REPLY_CHARS`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from arcforge.errors import InvalidTaskError
-from arcforge.task.grid import Grid
+from arcforge.task.grid import MAX_SIZE, Grid
 
-__all__ = ["FoundGrid", "find_grids", "grid_from_fragment"]
+__all__ = ["MAX_CANDIDATES", "MAX_GRID_TEXT", "MAX_ROW_TEXT", "FoundGrid", "find_grids", "grid_from_fragment"]
 
-_JSON_START = re.compile(r"\[\s*\[")
-_BOXED = re.compile(r"\\boxed\s*\{")
-_DIGIT_ROW = re.compile(r"^[ \t]*(\d(?:[ \t]*,?[ \t]*\d)*)[ \t]*,?[ \t]*$")
-_FENCE = re.compile(r"^[ \t]*(```+|~~~+)")
+MAX_GRID_TEXT = 65_536  # a 30x30 grid pretty-printed one cell per line takes about 14,000 characters
+MAX_ROW_TEXT = 1_024  # a row of 30 cells with generous separators
+MAX_CANDIDATES = 256  # of each form (boxed, JSON, rows of digits), only the last this many are read
+
+# A JSON grid: "[", rows of digits, commas and whitespace in brackets, "]": two levels, never more.
+_JSON_GRID = re.compile(r"\[\s*+\[[0-9\s,]*+\](?:\s*+,\s*+\[[0-9\s,]*+\])*+\s*+\]")
+# \boxed{...} whose braces nest at most two deep inside (\begin{bmatrix} ... \end{bmatrix}).
+_BOXED = re.compile(r"\\boxed\s*+\{((?:[^{}]++|\{(?:[^{}]++|\{[^{}]*+\})*+\})*+)\}")
+_ROW = r"[ \t]*+[0-9](?:[ \t]*+,?+[ \t]*+[0-9])*+[ \t]*+,?+[ \t]*+"
+# Two or more consecutive lines that are rows of digits.
+_ROW_RUN = re.compile(rf"^(?:{_ROW}(?:\n|\Z)){{2,}}+", re.MULTILINE)
+_FENCE = r"[ \t]*+(?:`{3,}+|~{3,}+)"
+# One row of digits alone between two fence lines (a one-row grid as a whole code block).
+_FENCED_ROW = re.compile(rf"^{_FENCE}[^\n]*+\n({_ROW})\n(?={_FENCE})", re.MULTILINE)
+_CELL_SPLIT = re.compile(r"[\s,]+")
+_ONE_DIGIT = re.compile(r"[0-9]")
+_ALL_DIGITS = re.compile(r"[0-9]+")
+_MATRIX = re.compile(r"\\(?:begin|end)\{[a-z]*matrix\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +77,14 @@ def find_grids(text: str) -> list[FoundGrid]:
 
 def grid_from_fragment(fragment: str) -> Grid | None:
     """A grid from a short piece of text (JSON, a LaTeX matrix or rows of digits), else None."""
+    if len(fragment) > MAX_GRID_TEXT:
+        return None
     fragment = fragment.strip().strip("`").strip()
     if fragment.startswith("["):
         return _json_grid(fragment)
-    latex = re.sub(r"\\(?:begin|end)\{[a-z]*matrix\}", "", fragment)
+    latex = _MATRIX.sub("", fragment)
     if "&" in latex or "\\\\" in latex:
-        rows = [row.replace("&", " ") for row in re.split(r"\\\\", latex) if row.strip()]
+        rows = [row.replace("&", " ") for row in latex.split("\\\\") if row.strip()]
         return _rows_of_digits([row.strip() for row in rows])
     lines = [line for line in fragment.splitlines() if line.strip()]
     return _rows_of_digits(lines) if lines else None
@@ -66,83 +92,71 @@ def grid_from_fragment(fragment: str) -> Grid | None:
 
 def _boxed(text: str) -> list[FoundGrid]:
     found = []
-    for match in _BOXED.finditer(text):
-        end = _matching(text, match.end() - 1, "{", "}")
-        if end is None:
-            continue
-        grid = grid_from_fragment(text[match.end() : end])
+    for match in _last(_BOXED.finditer(text)):
+        grid = grid_from_fragment(match.group(1))
         if grid is not None:
-            found.append(FoundGrid(match.start(), end + 1, grid, "boxed"))
+            found.append(FoundGrid(match.start(), match.end(), grid, "boxed"))
     return found
 
 
 def _json_grids(text: str) -> list[FoundGrid]:
     found = []
-    position = 0
-    while True:
-        match = _JSON_START.search(text, position)
-        if match is None:
-            return found
-        end = _matching(text, match.start(), "[", "]")
-        grid = _json_grid(text[match.start() : end + 1]) if end is not None else None
-        if grid is not None and end is not None:
-            found.append(FoundGrid(match.start(), end + 1, grid, "json"))
-            position = end + 1
-        else:
-            position = match.start() + 1
+    for match in _last(_JSON_GRID.finditer(text)):
+        if match.end() - match.start() > MAX_GRID_TEXT:
+            continue
+        grid = _json_grid(match.group())
+        if grid is not None:
+            found.append(FoundGrid(match.start(), match.end(), grid, "json"))
+    return found
 
 
 def _digit_rows(text: str) -> list[FoundGrid]:
     found: list[FoundGrid] = []
-    run: list[tuple[int, str]] = []  # (offset, line) of consecutive digit rows
-    run_after_fence = False  # the run began right after a code fence line
-    previous_was_fence = False
-    offset = 0
-
-    def flush(next_is_fence: bool) -> None:
-        if run and (len(run) >= 2 or (run_after_fence and next_is_fence)):
-            grid = _rows_of_digits([line for _, line in run])
-            if grid is not None:
-                found.append(FoundGrid(run[0][0], run[-1][0] + len(run[-1][1]), grid, "digits"))
-        run.clear()
-
-    for line in text.splitlines(keepends=True):
-        stripped = line.rstrip("\r\n")
-        is_fence = bool(_FENCE.match(stripped))
-        if _DIGIT_ROW.match(stripped):
-            if not run:
-                run_after_fence = previous_was_fence
-            run.append((offset, stripped))
-        else:
-            flush(is_fence)
-        previous_was_fence = is_fence
-        offset += len(line)
-    flush(False)
+    for match in _last(_ROW_RUN.finditer(text)):
+        block = match.group().rstrip("\n")
+        if block.count("\n") >= MAX_SIZE:  # more than 30 rows
+            continue
+        grid = _rows_of_digits(block.split("\n"))
+        if grid is not None:
+            found.append(FoundGrid(match.start(), match.start() + len(block), grid, "digits"))
+    for match in _last(_FENCED_ROW.finditer(text)):
+        grid = _rows_of_digits([match.group(1)])
+        if grid is not None:
+            found.append(FoundGrid(match.start(1), match.end(1), grid, "digits"))
     return found
 
 
+def _last(matches: Iterator[re.Match[str]]) -> deque[re.Match[str]]:
+    """The last :data:`MAX_CANDIDATES` matches (the iterator is drained in C, not by a Python loop)."""
+    return deque(matches, maxlen=MAX_CANDIDATES)
+
+
 def _rows_of_digits(lines: list[str]) -> Grid | None:
+    if not lines or len(lines) > MAX_SIZE or any(len(line) > MAX_ROW_TEXT for line in lines):
+        return None
     rows = []
     for line in lines:
         line = line.strip().rstrip(",")
         if not line:
             return None
         if " " in line or "," in line or "\t" in line:
-            cells = [cell for cell in re.split(r"[\s,]+", line) if cell]
-            if not all(len(cell) == 1 and cell.isdigit() for cell in cells):
+            cells = [cell for cell in _CELL_SPLIT.split(line) if cell]
+            if not all(_ONE_DIGIT.fullmatch(cell) for cell in cells):
                 return None
         else:
-            cells = list(line)
-            if not line.isdigit():
+            if not _ALL_DIGITS.fullmatch(line):
                 return None
+            cells = list(line)
         rows.append([int(cell) for cell in cells])
     return _grid(rows)
 
 
 def _json_grid(fragment: str) -> Grid | None:
+    if len(fragment) > MAX_GRID_TEXT:
+        return None
     try:
         value = json.loads(fragment)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
         return None
     return _grid(value)
 
@@ -156,17 +170,3 @@ def _grid(value: object) -> Grid | None:
         return Grid(value)
     except InvalidTaskError:
         return None
-
-
-def _matching(text: str, start: int, opening: str, closing: str) -> int | None:
-    """Index of the bracket closing the one at ``start``, or None when it never closes."""
-    depth = 0
-    for index in range(start, len(text)):
-        char = text[index]
-        if char == opening:
-            depth += 1
-        elif char == closing:
-            depth -= 1
-            if depth == 0:
-                return index
-    return None

@@ -1,35 +1,57 @@
-"""Parsing model replies into explanations, programs and grids; a reply that cannot be parsed is typed.
+"""Parsing model replies into explanations and programs; a reply that cannot be parsed is typed.
 
-Replies are first normalised: CRLF becomes LF and ``<think>...</think>`` blocks (reasoning models that
-think in the text) are set aside, so a grid or program drafted while thinking is not taken for the
-answer. Then:
+Replies are first normalised (:func:`~arcforge.prompts.reply.normalize_reply`): CRLF becomes LF and
+``<think>...</think>`` blocks (reasoning models that think in the text) are set aside, so a grid or program
+drafted while thinking is not taken for the answer. Then:
 
 * :func:`parse_reasoning`: the explanation (the whole reply); empty is a failure.
 * :func:`parse_code`: code blocks fenced ```` ```python ````, ```` ```py ````, ``~~~`` or unlabelled (an
   unterminated last fence, as a reply cut by ``max_tokens`` has, counts); of several, the last one that
   defines the solver (``solve``, ``solve_task`` or ``transform``), with helper functions it calls from
-  the reply's other blocks put before it; without any fence, the code from the first top-level
-  ``import``/``def`` line when the text defines a solver. A block with a syntax error still counts when
-  it visibly defines a solver: running it is the sandbox's judgement, not the parser's.
-* :func:`parse_grid` / :func:`parse_direct`: grids found by :mod:`arcforge.prompts.grids_in_text`; a
-  ``\\boxed{}`` answer wins, otherwise the last grid(s) in the reply.
+  the reply's other blocks put before it; without a Python block, the code from the first top-level
+  ``import``/``def`` line outside any fence when the text defines a solver (up to the next fence). A block with a syntax error still counts when
+  it visibly defines a solver: running it is the sandbox's judgement, not the parser's. The explanation
+  is the reply without the chosen block and its fence lines.
+* :func:`parse_grid` / :func:`parse_direct` (in :mod:`arcforge.prompts.direct`): grids found by
+  :mod:`arcforge.prompts.grids_in_text`, labelled ``Test N output`` answers first.
 
 Every failure raises :class:`ParseError` with a ``kind`` (``empty``, ``no_code``, ``no_solver``,
-``no_grid``), so a record says ``status: "parse_failure"`` and why, never a wrong or empty answer.
+``no_grid``, ``too_deep``), so a record says ``status: "parse_failure"`` and why, never a wrong or empty
+answer.
+
+Bounded work. A reply is read up to :data:`~arcforge.prompts.reply.MAX_REPLY_CHARS` characters (both
+ends of a longer one); fence lines are found by one forward regex scan with possessive quantifiers (no
+backtracking; at most :data:`MAX_FENCE_LINES` of them); the syntax tree is built for at most :data:`MAX_AST_BLOCKS` blocks of at most
+:data:`MAX_AST_CHARS` characters each (a larger block is judged by its text). So a parse costs time
+linear in at most 256 KiB and never blocks an event loop for long: the pipelines call the parsers
+directly (``tests/prompts/test_parsing_adversarial.py`` holds every parser to 100 ms on 1 MB hostile
+replies).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import itertools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from arcforge.errors import ArcforgeError
-from arcforge.prompts.grids_in_text import FoundGrid, find_grids
-from arcforge.task.grid import Grid
+from arcforge.prompts.direct import DirectAnswer, parse_direct, parse_grid
+from arcforge.prompts.reply import (
+    MAX_REPLY_CHARS,
+    ParseError,
+    guarded,
+    normalize_reply,
+    read_window,
+    strip_fence_lines,
+)
 
 __all__ = [
+    "MAX_AST_BLOCKS",
+    "MAX_AST_CHARS",
+    "MAX_FENCE_LINES",
+    "MAX_REPLY_CHARS",
     "SOLVER_NAMES",
     "CodeAnswer",
     "CodeBlock",
@@ -44,24 +66,20 @@ __all__ = [
 ]
 
 SOLVER_NAMES = ("solve", "solve_task", "transform")
+MAX_AST_CHARS = 65_536  # a block larger than this is judged by its text, not by its syntax tree
+MAX_AST_BLOCKS = 64  # at most this many blocks are parsed into a syntax tree per reply
+MAX_FENCE_LINES = 4_096  # fence lines read per reply (2,048 code blocks)
 _PYTHON_LABELS = {"", "python", "py", "python3", "py3", "python2"}
-_OPEN_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*(?P<label>[A-Za-z0-9_+.-]*)[^\n`]*$")
-_THINK = re.compile(r"<think(?:ing)?>.*?(?:</think(?:ing)?>|\Z)", re.DOTALL | re.IGNORECASE)
-_SOLVER_DEF = re.compile(r"^[ \t]*def[ \t]+(solve|solve_task|transform)[ \t]*\(", re.MULTILINE)
-_CODE_START = re.compile(r"^(?:import |from [\w.]+ import |def |class |@)", re.MULTILINE)
+# A fence line: its marker, the label after it, anything else on the line; the match ends past its newline.
+_FENCE = re.compile(r"^[ \t]*+(`{3,}+|~{3,}+)[ \t]*+([A-Za-z0-9_+.-]*+)([^\n]*+)\n?", re.MULTILINE)
+_SOLVER_DEF = re.compile(r"^[ \t]*+def[ \t]++(solve|solve_task|transform)[ \t]*+\(", re.MULTILINE)
+_CODE_START = re.compile(r"^(?:import |from [\w.]++ import |def |class |@)", re.MULTILINE)
 _BUILTINS = frozenset(dir(builtins))
 
 
-class ParseError(ArcforgeError):
-    """A reply that holds no usable answer; ``kind`` says which (empty, no_code, no_solver, no_grid)."""
+class CodeBlock(NamedTuple):
+    """A fenced block: its label (lower case), its text, where it starts and ends, whether it closed."""
 
-    def __init__(self, kind: str, message: str) -> None:
-        self.kind = kind
-        super().__init__(message)
-
-
-@dataclass(frozen=True, slots=True)
-class CodeBlock:
     label: str
     code: str
     start: int
@@ -78,72 +96,58 @@ class CodeAnswer:
     entry: str
 
 
-@dataclass(frozen=True, slots=True)
-class DirectAnswer:
-    """A direct agent's answer: one grid per test input (None where the reply gave none)."""
-
-    explanation: str
-    grids: tuple[Grid | None, ...]
-
-    @property
-    def complete(self) -> bool:
-        return all(grid is not None for grid in self.grids)
-
-
-def normalize_reply(text: str | None) -> str:
-    """CRLF to LF, thinking blocks removed, surrounding whitespace stripped."""
-    return _THINK.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
-
-
 def parse_reasoning(text: str | None) -> str:
-    """The explanation in a reasoning agent's reply; :class:`ParseError` ``empty`` when there is none."""
-    explanation = normalize_reply(text)
+    """The explanation in a reasoning agent's reply; :class:`ParseError` ``empty`` when there is none.
+
+    As every parser, it reads at most :data:`MAX_REPLY_CHARS` characters (both ends of a longer reply;
+    the record keeps the whole reply as ``completion``).
+    """
+    explanation = normalize_reply(read_window(text))
     if not explanation:
         raise ParseError("empty", "the reply is empty")
     return explanation
 
 
 def code_blocks(text: str) -> list[CodeBlock]:
-    """Every fenced block in ``text`` (```` ``` ```` or ``~~~``), the last one possibly unterminated."""
+    """Every fenced block in ``text`` (```` ``` ```` or ``~~~``), the last one possibly unterminated.
+
+    One forward pass over the fence lines (found by one regex scan): an opening fence is closed by the
+    next fence line of the same character, at least as long, with nothing after it. Only the first
+    :data:`MAX_FENCE_LINES` fence lines are read (a block open at the last of them runs to the end).
+    """
     blocks: list[CodeBlock] = []
-    lines = text.splitlines(keepends=True)
-    offset = 0
-    index = 0
-    while index < len(lines):
-        match = _OPEN_FENCE.match(lines[index].rstrip("\n"))
-        line_start = offset
-        offset += len(lines[index])
-        index += 1
-        if not match:
-            continue
-        fence = match["fence"]
-        closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-        body: list[str] = []
-        closed = False
-        while index < len(lines):
-            line = lines[index]
-            offset += len(line)
-            index += 1
-            if closing.match(line.rstrip("\n")):
-                closed = True
-                break
-            body.append(line)
-        blocks.append(CodeBlock(match["label"].lower(), "".join(body), line_start, offset, closed))
+    opened = ""  # the marker of the open block, "" when none is open
+    label = ""
+    start = body = 0
+    for fence in itertools.islice(_FENCE.finditer(text), MAX_FENCE_LINES):
+        marker, info, rest = fence.group(1, 2, 3)
+        if not opened:
+            if "`" not in rest:
+                opened, label, start, body = marker, info.lower(), fence.start(), fence.end()
+        elif not info and not rest and marker[0] == opened[0] and len(marker) >= len(opened):
+            blocks.append(CodeBlock(label, text[body : fence.start()], start, fence.end(), True))
+            opened = ""
+    if opened:
+        blocks.append(CodeBlock(label, text[body:], start, len(text), False))
     return blocks
 
 
+@guarded
 def parse_code(text: str | None) -> CodeAnswer:
     """The program and explanation in a code agent's reply; raises :class:`ParseError`."""
-    reply = normalize_reply(text)
+    reply = normalize_reply(read_window(text))
     if not reply:
         raise ParseError("empty", "the reply is empty")
-    blocks = [block for block in code_blocks(reply) if block.label in _PYTHON_LABELS and block.code.strip()]
-    solvers = [(block, entry) for block in blocks if (entry := _solver_entry(block.code))]
-    if solvers:
-        chosen, entry = solvers[-1]
-        code = _with_helpers(chosen, [block for block in blocks if block is not chosen])
-        explanation = (reply[: chosen.start] + reply[chosen.end :]).strip()
-        return CodeAnswer(explanation=explanation, code=code.strip("\n") + "\n", entry=entry)
+    every_block = code_blocks(reply)
+    blocks = [block for block in every_block if block.label in _PYTHON_LABELS and block.code.strip()]
+    budget = [MAX_AST_BLOCKS]
+    for chosen in reversed(blocks):  # the last block that defines a solver
+        entry = _solver_entry(chosen.code, budget) if _SOLVER_DEF.search(chosen.code) else None
+        if entry:
+            code = _with_helpers(chosen, [block for block in blocks if block.start < chosen.start], budget)
+            parts = (strip_fence_lines(reply[: chosen.start]), reply[chosen.end :].strip())
+            explanation = "\n\n".join(part for part in parts if part)
+            return CodeAnswer(explanation=explanation, code=code.strip("\n") + "\n", entry=entry)
     if blocks:
         raise ParseError(
             "no_solver",
@@ -151,53 +155,36 @@ def parse_code(text: str | None) -> CodeAnswer:
         )
     solver_def = _SOLVER_DEF.search(reply)
     start = _CODE_START.search(reply)
-    if not code_blocks(reply) and solver_def and start and start.start() <= solver_def.start():
-        code = reply[start.start() :]
-        entry = _solver_entry(code) or solver_def.group(1)
+    if solver_def and start and start.start() <= solver_def.start() and _outside(every_block, start.start()):
+        after = [block.start for block in every_block if block.start > start.start()]
+        code = strip_fence_lines(reply[start.start() : min(after, default=len(reply))], inline=False)
+        entry = _solver_entry(code, budget) or solver_def.group(1)
         return CodeAnswer(
-            explanation=reply[: start.start()].strip(), code=code.strip("\n") + "\n", entry=entry
+            explanation=strip_fence_lines(reply[: start.start()]), code=code.strip("\n") + "\n", entry=entry
         )
     raise ParseError("no_code", "the reply holds no Python code block defining solve(grid)")
 
 
-def parse_grid(text: str | None) -> Grid:
-    """The answer grid in a reply: the last ``\\boxed{}`` grid, else the last grid; :class:`ParseError`."""
-    reply = normalize_reply(text)
-    if not reply:
-        raise ParseError("empty", "the reply is empty")
-    found = find_grids(reply)
-    boxed = [f for f in found if f.form == "boxed"]
-    chosen = (boxed or found)[-1:] if found else []
-    if not chosen:
-        raise ParseError("no_grid", "the reply holds no grid (a JSON list of rows or rows of digits)")
-    return chosen[0].grid
+def _outside(blocks: list[CodeBlock], position: int) -> bool:
+    """Whether ``position`` lies outside every fenced block (unfenced code may not start in a ```json)."""
+    return not any(block.start <= position < block.end for block in blocks)
 
 
-def parse_direct(text: str | None, test_count: int) -> DirectAnswer:
-    """One output grid per test input: boxed grids if there are enough, else the last ``test_count``.
-
-    With fewer grids than test inputs, the grids fill the first places and the rest are None; with no
-    grid at all, :class:`ParseError` ``no_grid``.
-    """
-    reply = normalize_reply(text)
-    if not reply:
-        raise ParseError("empty", "the reply is empty")
-    found = find_grids(reply)
-    if not found:
-        raise ParseError("no_grid", "the reply holds no grid (a JSON list of rows or rows of digits)")
-    boxed = [f for f in found if f.form == "boxed"]
-    pool: list[FoundGrid] = boxed if len(boxed) >= test_count else found
-    chosen = pool[-test_count:] if len(pool) >= test_count else pool
-    grids: list[Grid | None] = [f.grid for f in chosen]
-    grids += [None] * (test_count - len(grids))
-    return DirectAnswer(explanation=reply[: chosen[0].start].strip(), grids=tuple(grids))
-
-
-def _solver_entry(code: str) -> str | None:
-    """The solver a block defines (by the syntax tree, or by its text when it does not parse)."""
+def _tree(code: str, budget: list[int]) -> ast.Module | None:
+    """The syntax tree of ``code``, or None (a syntax error, too large, too deep, or the budget spent)."""
+    if len(code) > MAX_AST_CHARS or budget[0] <= 0:
+        return None
+    budget[0] -= 1
     try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+        return ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _solver_entry(code: str, budget: list[int]) -> str | None:
+    """The solver a block defines (by the syntax tree, or by its text when it has none)."""
+    tree = _tree(code, budget)
+    if tree is None:
         match = _SOLVER_DEF.search(code)
         return match.group(1) if match else None
     defined = [node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
@@ -207,31 +194,27 @@ def _solver_entry(code: str) -> str | None:
     return None
 
 
-def _with_helpers(chosen: CodeBlock, others: list[CodeBlock]) -> str:
-    """The chosen block, preceded by other blocks that define functions it uses but lacks."""
-    missing = _undefined_names(chosen.code)
+def _with_helpers(chosen: CodeBlock, earlier: list[CodeBlock], budget: list[int]) -> str:
+    """The chosen block, preceded by earlier blocks that define functions it uses but lacks."""
+    tree = _tree(chosen.code, budget)
+    missing = _undefined_names(tree) if tree is not None else set()
     if not missing:
         return chosen.code
     prefix = []
-    for block in others:
-        if block.start > chosen.start:
+    for block in earlier:
+        if "def " not in block.code and "class " not in block.code:
             continue
-        try:
-            tree = ast.parse(block.code)
-        except (SyntaxError, ValueError):
+        other = _tree(block.code, budget)
+        if other is None:
             continue
-        provides = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        provides = {n.name for n in other.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
         if provides & missing:
             prefix.append(block.code)
             missing -= provides
     return "\n\n".join([*prefix, chosen.code])
 
 
-def _undefined_names(code: str) -> set[str]:
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
-        return set()
+def _undefined_names(tree: ast.Module) -> set[str]:
     defined: set[str] = set()
     used: set[str] = set()
     for node in ast.walk(tree):
