@@ -3,9 +3,11 @@
 - :func:`generate_run`: ``arcforge generate code`` on three ARC-AGI-2 training tasks (one right program,
   one wrong, one prose reply) and ``arcforge verify``.
 - :func:`benchmark_run`: ``arcforge benchmark code`` on two small tasks (flip solved, recolor memorised).
-- :func:`refined_run`: a ``benchmark code`` run whose records carry refinement lineage (``parent``,
-  ``round``, ``feedback_hash``, train outputs in the ``benchmark`` block) as ``arcforge benchmark code
-  --refine`` writes them (issue 14), written record by record and scored by ``finish_benchmark``.
+- :func:`refined_run`: ``arcforge benchmark code --refine 2`` on the same tasks; recolor's programs are
+  fixed only in revisions (one of them needs two rounds), so the run has a lineage tree.
+- :func:`handmade_refined_run`: a refined ``benchmark code`` run written record by record (``parent``,
+  ``round``, ``feedback_hash``, train outputs in the ``benchmark`` block, as ``--refine`` writes them) and
+  scored by ``finish_benchmark``: exact, fast and free of the sandbox, for the API tests.
 - :func:`synthetic_run`: a large run written line by line, for the indexing speed test.
 """
 
@@ -152,6 +154,60 @@ def benchmark_run(out: Path, dataset: Path) -> Path:
     return out
 
 
+REFINE_MARK = "Your program does not reproduce every example"
+RECOLOR_3 = "Blue becomes green.\n```python\ndef solve(grid):\n    return [[3 if c == 1 else c for c in row] for row in grid]\n```"
+
+
+def refined_run(out: Path, dataset: Path) -> Path:
+    """``arcforge benchmark code --samples 2 --refine 2``: flip's first program is right and its second is
+    revised into a right one; recolor's two identity programs are revised, the first revision still
+    wrong (1 -> 3) and revised again in round 2."""
+    calls: dict[str, int] = {}
+    lock = threading.Lock()
+    probes = {
+        name: json.dumps(grids[0], separators=(",", ":")).replace("],[", "],\n[")
+        for name, grids in (("flip", FLIP_IN), ("recolor", RECOLOR_IN))
+    }
+
+    def respond(body: dict[str, Any]) -> str:
+        first = {"messages": [m for m in body["messages"] if m["role"] == "user"][:1]}
+        name = _prompt_names(first, probes)
+        revision = any(REFINE_MARK in str(m.get("content")) for m in body["messages"])
+        with lock:
+            counter = f"{name}:{revision}"
+            calls[counter] = calls.get(counter, 0) + 1
+            number = calls[counter]
+        if name == "flip":
+            return RIGHT_FLIP if revision or number == 1 else IDENTITY
+        if not revision:
+            return IDENTITY
+        return RECOLOR_3 if number == 1 else RECOLOR_1
+
+    with ScriptedServer(responder=respond) as server:
+        argv = [
+            "benchmark",
+            "code",
+            "--model",
+            "openai:scripted-refine",
+            "--base-url",
+            server.base_url,
+            "--no-cache",
+            "--dataset",
+            str(dataset),
+            "--samples",
+            "2",
+            "--refine",
+            "2",
+            "--concurrency",
+            "1",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+        assert main(argv) == 0
+    return out
+
+
 def _program_block(code_rule: str, inputs: list[list[list[int]]], rule: Any, program: Any) -> dict[str, Any]:
     train = []
     for grid in inputs[:2]:
@@ -182,7 +238,7 @@ def _program_block(code_rule: str, inputs: list[list[list[int]]], rule: Any, pro
     }
 
 
-def refined_run(out: Path, dataset: Path) -> Path:
+def handmade_refined_run(out: Path, dataset: Path) -> Path:
     """A refined ``benchmark code`` run: recolor's round-0 program (identity) is revised in round 1 into
     the right one, which a round-2 revision keeps; flip is right at once."""
     from arcforge.datasets import load_dataset

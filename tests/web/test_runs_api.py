@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from runs_helpers import refined_run, small_dataset, synthetic_run
+from runs_helpers import handmade_refined_run, small_dataset, synthetic_run
 from web_helpers import free_port
 
 from arcforge.errors import UsageError
@@ -34,7 +34,7 @@ def roots(tmp_path: Path) -> dict[str, Path]:
     that is not under any configured folder."""
     runs = tmp_path / "runs"
     runs.mkdir()
-    refined_run(runs / "refined", small_dataset(tmp_path / "data"))
+    handmade_refined_run(runs / "refined", small_dataset(tmp_path / "data"))
     synthetic_run(runs / "generate", 40, tasks=4)
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -159,6 +159,18 @@ def test_new_records_of_a_running_run_show_up_and_a_rewrite_is_reindexed(
         handle.write(line[20:] + "\n")
     summary = viewer.get(f"/api/runs/{SYNTHETIC_ID}").json()
     assert summary["samples"] == 41 and summary["by_status"]["error"] == 1 and summary["tasks"] == 5
+    again = {"key": "new:v0:s0", "task_id": "new", "status": "ok", "cost_usd": 1.0, "supersedes": 1}
+    with records.open("a") as handle:  # --resume asked the failed sample again: the new record replaces it
+        handle.write(json.dumps(again) + "\n")
+    summary = viewer.get(f"/api/runs/{SYNTHETIC_ID}").json()
+    assert (
+        summary["samples"] == 41
+        and "error" not in summary["by_status"]
+        and summary["cost_usd"] == pytest.approx(1.04)
+    )
+    assert [s["status"] for s in viewer.get(f"/api/runs/{SYNTHETIC_ID}/tasks/new").json()["samples"]] == [
+        "ok"
+    ]
     records.write_text(line + "\n")  # rewritten (shorter): indexed again from the start
     assert viewer.get(f"/api/runs/{SYNTHETIC_ID}").json()["samples"] == 1
 

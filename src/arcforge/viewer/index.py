@@ -2,7 +2,8 @@
 
 Opening a run of 100,000 records must not mean parsing 100,000 JSON lines each time. The first open reads
 ``records.jsonl`` once, as a stream, and keeps one row per record (where its line is, and the few fields
-the summaries need: task, status, tokens, cost, latency, train accuracy, lineage); ``verification.jsonl``
+the summaries need: task, status, tokens, cost, latency, train accuracy, lineage; a record that ``supersedes``
+earlier ones of its key on ``--resume`` leaves only itself in the ``live`` view); ``verification.jsonl``
 gets one row per sample key (its last line wins). Later opens read only what was appended since (the
 index remembers the byte offset it reached), so a running run's new records appear at once; a file that
 was rewritten (another inode, shorter, or different first bytes) is indexed again from the start.
@@ -31,7 +32,7 @@ __all__ = ["INDEX_NAME", "RECORDS", "VERIFICATION", "RunIndex"]
 INDEX_NAME = ".viewer-index.sqlite"
 RECORDS = "records.jsonl"
 VERIFICATION = "verification.jsonl"
-SCHEMA = 4
+SCHEMA = 5
 _BATCH = 2000
 
 _TABLES = """
@@ -40,7 +41,8 @@ CREATE TABLE IF NOT EXISTS samples (
   id INTEGER PRIMARY KEY, off INTEGER NOT NULL, len INTEGER NOT NULL, key TEXT, task TEXT NOT NULL,
   sample_index INTEGER, status TEXT, kind TEXT, parent TEXT, round INTEGER, train_passed INTEGER,
   train_total INTEGER, has_code INTEGER, cost REAL, prompt_tokens INTEGER, completion_tokens INTEGER,
-  reasoning_tokens INTEGER, latency REAL, cached INTEGER, created_at TEXT);
+  reasoning_tokens INTEGER, latency REAL, cached INTEGER, created_at TEXT, current INTEGER NOT NULL DEFAULT 1);
+CREATE VIEW IF NOT EXISTS live AS SELECT * FROM samples WHERE current = 1;
 CREATE INDEX IF NOT EXISTS samples_task ON samples (task, sample_index);
 CREATE INDEX IF NOT EXISTS samples_key ON samples (key);
 CREATE INDEX IF NOT EXISTS samples_latency ON samples (latency);
@@ -92,7 +94,7 @@ def _sample_row(offset: int, length: int, record: Any) -> tuple[Any, ...]:
         passed,
         total,
         1 if record.get("python_code") else 0,
-        _number(record.get("cost_usd")) or 0.0,
+        _number(record.get("cost_usd")),  # None: unknown (no price for the model)
         _number(usage.get("prompt_tokens"), int) or 0,
         _number(usage.get("completion_tokens"), int) or 0,
         _number(usage.get("reasoning_tokens"), int) or 0,
@@ -143,7 +145,8 @@ class RunIndex:
         found = conn.execute("PRAGMA user_version").fetchone()[0]
         if found != SCHEMA:
             conn.executescript(
-                "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS samples; DROP TABLE IF EXISTS verification;"
+                "DROP VIEW IF EXISTS live; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS samples;"
+                " DROP TABLE IF EXISTS verification;"
                 " DROP TABLE IF EXISTS cache;"
             )
             conn.executescript(_TABLES)
@@ -239,7 +242,10 @@ class RunIndex:
                 state = {"inode": stat.st_ino, "offset": 0, "head_len": 0, "head": "", "mtime": 0}
             offset = state["offset"]
             batch: list[tuple[Any, ...]] = []
+            asked_again: set[str] = set()
             for line_offset, length, value in iter_lines(path, offset):
+                if table == "samples" and isinstance(value, Mapping) and value.get("supersedes"):
+                    asked_again.add(str(value.get("key")))
                 made = make_row(line_offset, length, value)
                 if made is not None:
                     batch.append(made)
@@ -249,6 +255,11 @@ class RunIndex:
                 offset = line_offset + length
             if batch:
                 conn.executemany(insert, batch)
+            for key in asked_again:  # a record asked again on --resume replaces the earlier ones of its key
+                conn.execute(
+                    "UPDATE samples SET current = 0 WHERE key = ? AND id < (SELECT max(id) FROM samples WHERE key = ?)",
+                    (key, key),
+                )
             changed = offset != state["offset"]
             head_len = min(HEAD_BYTES, offset)
             if head_len != state["head_len"]:

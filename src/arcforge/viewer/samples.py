@@ -213,7 +213,7 @@ def task_detail(
     with index.read() as conn:
         rows = conn.execute(
             "SELECT off, len, key, sample_index, status, parent, round, train_passed, train_total"
-            " FROM samples WHERE task = ? ORDER BY sample_index, id",
+            " FROM live WHERE task = ? ORDER BY sample_index, id",
             (task,),
         ).fetchall()
         page = rows[offset : offset + limit]

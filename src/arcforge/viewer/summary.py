@@ -37,23 +37,23 @@ def _kind(manifest: dict[str, Any], conn: sqlite3.Connection) -> str:
     command = manifest.get("command")
     if command:
         return str(command)
-    row = conn.execute("SELECT kind FROM samples WHERE kind IS NOT NULL LIMIT 1").fetchone()
+    row = conn.execute("SELECT kind FROM live WHERE kind IS NOT NULL LIMIT 1").fetchone()
     return f"records ({row[0]})" if row else "records"
 
 
 def _totals(conn: sqlite3.Connection) -> dict[str, Any]:
     row = conn.execute(
-        "SELECT count(*) AS samples, count(DISTINCT task) AS tasks, coalesce(sum(cost), 0) AS cost,"
+        "SELECT count(*) AS samples, count(DISTINCT task) AS tasks, sum(cost) AS cost, count(cost) AS costed,"
         " coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,"
         " coalesce(sum(reasoning_tokens), 0) AS reasoning, max(round) AS max_round,"
         " count(parent) AS children, sum(has_code) AS programs,"
         " sum(CASE WHEN train_total > 0 AND train_passed = train_total THEN 1 ELSE 0 END) AS train_perfect,"
-        " min(created_at) AS first, max(created_at) AS last FROM samples"
+        " min(created_at) AS first, max(created_at) AS last FROM live"
     ).fetchone()
     verified = conn.execute(
         "SELECT count(*) AS lines, coalesce(sum(v.verified), 0) AS verified,"
         " count(DISTINCT CASE WHEN v.verified = 1 THEN s.task END) AS tasks_verified"
-        " FROM verification v LEFT JOIN samples s ON s.key = v.key"
+        " FROM verification v LEFT JOIN live s ON s.key = v.key"
     ).fetchone()
     return {**dict(row), **{f"v_{name}": value for name, value in dict(verified).items()}}
 
@@ -68,7 +68,7 @@ def run_row(run: RunFolder, index: RunIndex) -> dict[str, Any]:
     with index.read() as conn:
         kind = _kind(manifest, conn)
         model = config.get("model")
-        first = None if model else conn.execute("SELECT off, len FROM samples ORDER BY id LIMIT 1").fetchone()
+        first = None if model else conn.execute("SELECT off, len FROM live ORDER BY id LIMIT 1").fetchone()
     if first is not None and (records := index.file(RECORDS)) is not None:
         model = (read_line(records, first[0], first[1]) or {}).get("model")
     refined = bool(totals["children"]) or bool(totals["max_round"])
@@ -86,7 +86,10 @@ def run_row(run: RunFolder, index: RunIndex) -> dict[str, Any]:
         "tasks_verified": totals["v_tasks_verified"] if totals["v_lines"] else None,
         "train_perfect": totals["train_perfect"],
         "score": score.get("score"),
-        "cost_usd": round(float(totals["cost"]), 6),
+        "cost_usd": None
+        if totals["cost"] is None
+        else round(float(totals["cost"]), 6),  # None: no price known
+        "cost_unknown": totals["samples"] - totals["costed"],
         "tokens": {
             "prompt": totals["prompt"],
             "completion": totals["completion"],
@@ -100,16 +103,16 @@ def run_row(run: RunFolder, index: RunIndex) -> dict[str, Any]:
 
 
 def _latency(conn: sqlite3.Connection) -> dict[str, Any]:
-    count = conn.execute("SELECT count(latency) FROM samples").fetchone()[0]
+    count = conn.execute("SELECT count(latency) FROM live").fetchone()[0]
     if not count:
         return {"median_s": None, "p90_s": None, "mean_s": None}
 
     def at(fraction: float) -> float:
         position = min(count - 1, int(fraction * (count - 1) + 0.5))
-        query = "SELECT latency FROM samples WHERE latency IS NOT NULL ORDER BY latency LIMIT 1 OFFSET ?"
+        query = "SELECT latency FROM live WHERE latency IS NOT NULL ORDER BY latency LIMIT 1 OFFSET ?"
         return float(conn.execute(query, (position,)).fetchone()[0])
 
-    mean = conn.execute("SELECT avg(latency) FROM samples").fetchone()[0]
+    mean = conn.execute("SELECT avg(latency) FROM live").fetchone()[0]
     return {"median_s": at(0.5), "p90_s": at(0.9), "mean_s": float(mean)}
 
 
@@ -118,12 +121,12 @@ def _figures(conn: sqlite3.Connection) -> dict[str, Any]:
         {"round": r[0], "samples": r[1], "train_perfect": r[2]}
         for r in conn.execute(
             "SELECT coalesce(round, 0), count(*), sum(CASE WHEN train_total > 0 AND train_passed = train_total"
-            " THEN 1 ELSE 0 END) FROM samples GROUP BY 1 ORDER BY 1"
+            " THEN 1 ELSE 0 END) FROM live GROUP BY 1 ORDER BY 1"
         )
     ]
     return {
         "by_status": dict(
-            conn.execute("SELECT coalesce(status, '?'), count(*) FROM samples GROUP BY 1").fetchall()
+            conn.execute("SELECT coalesce(status, '?'), count(*) FROM live GROUP BY 1").fetchall()
         ),
         "outcomes": dict(
             conn.execute("SELECT coalesce(outcome, '?'), count(*) FROM verification GROUP BY 1").fetchall()
@@ -155,10 +158,10 @@ def run_summary(run: RunFolder, index: RunIndex) -> dict[str, Any]:
         "by_status": by_status,
         "outcomes": outcomes,
         "yield": (verified / samples) if verified is not None and samples else None,
-        "cost_per_verified": (cost / verified) if verified else None,
+        "cost_per_verified": (cost / verified) if verified and cost is not None else None,
         "tokens_per_verified": (row["tokens"]["total"] / verified) if verified else None,
         "solved_tasks": solved_tasks,
-        "cost_per_solved_task": (cost / solved_tasks) if solved_tasks else None,
+        "cost_per_solved_task": (cost / solved_tasks) if solved_tasks and cost is not None else None,
         "latency": latency,
         "rounds": rounds if row["refined"] else [],
         "manifest": {
@@ -198,7 +201,7 @@ def _task_query(conn: sqlite3.Connection) -> dict[str, Any]:
         " sum(coalesce(v.verified, 0)) AS verified, max(CASE WHEN s.train_total > 0 THEN"
         " 1.0 * s.train_passed / s.train_total END) AS best_train, sum(s.cost) AS cost,"
         " sum(s.prompt_tokens + s.completion_tokens) AS tokens, max(coalesce(s.round, 0)) AS rounds"
-        " FROM samples s LEFT JOIN verification v ON v.key = s.key GROUP BY s.task"
+        " FROM live s LEFT JOIN verification v ON v.key = s.key GROUP BY s.task"
     ).fetchall()
     return {"has_verification": has_verification, "rows": [dict(row) for row in rows]}
 
@@ -211,7 +214,7 @@ def _task_table(run: RunFolder, index: RunIndex) -> list[dict[str, Any]]:
     table = []
     for row in rows:
         item = dict(row)
-        item["cost"] = round(float(item["cost"] or 0), 6)
+        item["cost"] = None if item["cost"] is None else round(float(item["cost"]), 6)
         if per_task:
             result = per_task.get(item["task"]) or {}
             item["solved"] = float(result.get("score") or 0)

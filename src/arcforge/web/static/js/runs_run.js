@@ -30,7 +30,9 @@ function summarySection(run) {
   } else if (run.train_perfect) {
     cards.push(stat("train-perfect programs", fmt.int(run.train_perfect)));
   }
-  cards.push(stat("cost", fmt.usd(run.cost_usd), `${fmt.usd(run.samples ? run.cost_usd / run.samples : null)} per sample`, "stat-cost"));
+  const costHint = run.cost_unknown ? `no price known for ${fmt.int(run.cost_unknown)} sample(s)`
+    : `${fmt.usd(run.samples && run.cost_usd !== null ? run.cost_usd / run.samples : null)} per sample`;
+  cards.push(stat("cost", run.cost_usd === null ? "unknown" : fmt.usd(run.cost_usd), costHint, "stat-cost"));
   cards.push(stat("tokens in / out", `${fmt.int(tokens.prompt)} / ${fmt.int(tokens.completion)}`,
     tokens.reasoning ? `${fmt.int(tokens.reasoning)} reasoning` : ""));
   cards.push(stat("latency", fmt.secs(run.latency.median_s), `median · p90 ${fmt.secs(run.latency.p90_s)}`));
