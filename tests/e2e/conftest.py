@@ -2,6 +2,8 @@
 
 The server is a real subprocess serving the web tests' small task folder from a fresh SQLite store;
 each test gets fresh browser contexts. Screenshots go to ``test-artifacts/screenshots/`` (gitignored).
+Every page opened through ``new_page``/``open_in`` fails its test on a page error, an unhandled promise
+rejection or a console error. The first-visit how-to card is marked as seen unless a test asks for it.
 """
 
 from __future__ import annotations
@@ -10,12 +12,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from e2e_helpers import CHROMIUM, CHROMIUM_ARGS, Server, start_server, stop_server
+from e2e_helpers import CHROMIUM, CHROMIUM_ARGS, Server, start_server, stop_server, watch_errors
+
+DESKTOP = {"width": 1400, "height": 950}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    started = start_server(tmp_path_factory.mktemp("e2e"))
+def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
+    """``arcforge serve`` for the module: the web tests' tasks, or the module's ``E2E_DATASET`` folder."""
+    dataset = getattr(request.module, "E2E_DATASET", None)
+    home = tmp_path_factory.mktemp("e2e")
+    started = start_server(home, dataset=str(dataset)) if dataset else start_server(home)
     yield started
     stop_server(started)
 
@@ -31,29 +38,45 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(browser: Any, server: Server, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """``new_page(task=None)`` opens the testing page in a fresh context; errors on the page fail the test."""
-    contexts: list[Any] = []
+def page_errors() -> Iterator[list[str]]:
     errors: list[str] = []
+    yield errors
+    assert not errors, errors
 
-    def open_page(task: str | None = None, *, query: str = "") -> Any:
-        context = browser.new_context(viewport={"width": 1400, "height": 950})
+
+@pytest.fixture
+def new_context(browser: Any, page_errors: list[str]) -> Iterator[Any]:
+    """``new_context(viewport=..., howto_seen=True)``: a fresh browser context (cookies, storage)."""
+    contexts: list[Any] = []
+
+    def make(*, viewport: dict[str, int] | None = None, howto_seen: bool = True) -> Any:
+        context = browser.new_context(viewport=viewport or DESKTOP)
+        if howto_seen:
+            context.add_init_script("try { localStorage.setItem('arcforge:howto-seen', '1') } catch (e) {}")
+        context.on("page", lambda page: watch_errors(page, page_errors))
         contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on(
-            "console",
-            lambda msg: (
-                errors.append(msg.text)
-                if msg.type == "error" and "Failed to load resource" not in msg.text
-                else None
-            ),
-        )
-        page.goto(f"{server.url}/?task={task}{query}" if task else f"{server.url}/")
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def new_page(new_context: Any, server: Server) -> Any:
+    """``new_page(task=None, query="", viewport=None, path="/")`` opens a page of ``server`` in a fresh context."""
+
+    def open_page(
+        task: str | None = None,
+        *,
+        query: str = "",
+        viewport: dict[str, int] | None = None,
+        path: str = "/",
+        howto_seen: bool = True,
+    ) -> Any:
+        page = new_context(viewport=viewport, howto_seen=howto_seen).new_page()
+        page.goto(f"{server.url}{path}?task={task}{query}" if task else f"{server.url}{path}")
         page.wait_for_selector("body.ready", timeout=15_000)
         return page
 
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert not errors, errors
+    return open_page

@@ -88,6 +88,19 @@ def stop_server(server: Server) -> None:
         server.process.wait()
 
 
+def watch_errors(page: Any, errors: list[str]) -> None:
+    """Collect the page's uncaught errors, unhandled rejections and console errors into ``errors``."""
+    page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(f"{page.url}: {msg.text}")
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),
+    )
+
+
 def screenshot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
@@ -145,3 +158,44 @@ def add_trace(page: Any, text: str) -> Any:
     item = page.locator("#trace-list .trace").filter(has_text=text.splitlines()[0][:20])
     item.first.wait_for()
     return item.first
+
+
+FIXTURES = ROOT / "tests" / "e2e" / "fixtures" / "tasks"  # the web tests' tasks plus a 30x30 one
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1440, "height": 900}
+VIEWPORTS = {"390": PHONE, "1440": LAPTOP}
+AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def undo_depth(page: Any) -> bool:
+    """Whether the page's Undo button is enabled (there is history to undo)."""
+    return not page.is_disabled("#undo")
+
+
+def sideways_overflow(page: Any) -> int:
+    """How many px the page scrolls sideways (0 when it fits)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+def serious_axe_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page (axe is injected from the local npm copy)."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => {
+          const result = await axe.run(document, { resultTypes: ['violations'] });
+          return result.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+        }"""
+    )
+    return list(found)
+
+
+def focus_grid_by_keyboard(page: Any, *, backwards: bool = False, limit: int = 80) -> None:
+    """Press Tab (or Shift+Tab) until the output grid has the focus."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        if page.evaluate("!!document.activeElement.closest('#output-host .grid')"):
+            return
+        page.keyboard.press(key)
+    raise AssertionError("Tab never reached the output grid")

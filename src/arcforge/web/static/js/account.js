@@ -4,16 +4,20 @@
 
 import { el, get, post, toast } from "./api.js";
 
-function authDialog() {
-  return el("dialog", { id: "auth-dialog", class: "auth-dialog" },
+// The name and password rules come from the server (GET /api/limits): one definition for the store,
+// the API and this form.
+function authDialog(limits) {
+  const name = limits.user_name;
+  const password = limits.password;
+  return el("dialog", { id: "auth-dialog", class: "auth-dialog", "aria-labelledby": "auth-title" },
     el("form", { id: "auth-form", method: "dialog" },
       el("h2", { id: "auth-title" }, "Log in"),
       el("label", {}, "Name ",
         el("input", { id: "auth-name", name: "name", autocomplete: "username", required: true,
-          maxlength: "40", pattern: "[A-Za-z0-9_.\\-]{2,40}" })),
+          maxlength: String(name.max_chars), pattern: name.pattern, title: `Use ${name.rule}` })),
       el("label", {}, "Password ",
         el("input", { id: "auth-password", name: "password", type: "password", autocomplete: "current-password",
-          required: true, minlength: "8", maxlength: "256" })),
+          required: true, minlength: String(password.min_chars), maxlength: String(password.max_chars) })),
       el("p", { id: "auth-error", class: "error", role: "alert" }),
       el("div", { class: "row" },
         el("button", { type: "submit", id: "auth-submit", class: "primary", value: "submit" }, "Log in"),
@@ -21,9 +25,9 @@ function authDialog() {
     ));
 }
 
-export async function initAccount({ host, onChange = () => {} }) {
+export async function initAccount({ host, onChange = () => {}, limits = null }) {
   const state = { user: null };
-  const dialog = authDialog();
+  const dialog = authDialog(limits || await get("/api/limits"));
   document.body.append(dialog);
   const form = document.getElementById("auth-form");
   const title = document.getElementById("auth-title");
@@ -45,7 +49,7 @@ export async function initAccount({ host, onChange = () => {} }) {
   function render() {
     if (state.user) {
       host.replaceChildren(...[
-        el("span", { class: "who", id: "who" }, state.user.name,
+        el("a", { class: "who", id: "who", href: `/users/${encodeURIComponent(state.user.name)}`, title: "Your profile" }, state.user.name,
           el("span", { class: `role ${state.user.role}`, text: state.user.role })),
         state.user.role === "moderator"
           ? el("a", { class: "export", href: "/api/export", download: "", title: "Download everything as JSON" }, "Export")

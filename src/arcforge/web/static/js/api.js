@@ -24,9 +24,9 @@ function detailText(detail) {
   return JSON.stringify(detail);
 }
 
-export async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
-  const init = { method, headers, credentials: "same-origin" };
+function request(method, path, body, { accept = "application/json", signal } = {}) {
+  const headers = { Accept: accept };
+  const init = { method, headers, credentials: "same-origin", signal };
   if (method !== "GET" && method !== "HEAD") {
     headers["X-CSRF-Token"] = readCookie("arcforge_csrf");
   }
@@ -34,7 +34,22 @@ export async function api(method, path, body) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  return fetch(path, init);
+}
+
+// A streamed reply (server-sent events in a POST's body): the Response, once its status is OK;
+// otherwise an ApiError with the server's message. `signal` aborts it.
+export async function stream(method, path, body, { signal } = {}) {
+  const response = await request(method, path, body, { accept: "text/event-stream", signal });
+  if (!response.ok) {
+    const data = await response.json().catch(() => ({ detail: response.statusText }));
+    throw new ApiError(response.status, detailText(data && data.detail ? data.detail : response.statusText));
+  }
+  return response;
+}
+
+export async function api(method, path, body) {
+  const response = await request(method, path, body);
   const text = await response.text();
   let data = null;
   if (text) {

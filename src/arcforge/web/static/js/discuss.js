@@ -7,7 +7,7 @@
 // streams, its text is shown as plain text (textContent); once done it is replaced by the HTML the
 // server rendered from Markdown and sanitised (markdown-it + nh3), the only HTML this page inserts.
 
-import { ApiError, el, get, post, toast } from "./api.js";
+import { ApiError, el, get, post, stream, toast } from "./api.js";
 import { initAccount } from "./account.js";
 import { gridBlock } from "./grids.js";
 
@@ -22,11 +22,6 @@ const state = {
   controller: null, // AbortController of the streaming reply
 };
 let account;
-
-function csrfToken() {
-  const found = document.cookie.split(";").map((p) => p.trim()).find((p) => p.startsWith("arcforge_csrf="));
-  return found ? decodeURIComponent(found.slice("arcforge_csrf=".length)) : "";
-}
 
 function pageTask() {
   const query = new URLSearchParams(window.location.search);
@@ -109,7 +104,7 @@ function setSignedIn() {
 }
 
 async function loadConversations(selectId) {
-  if (!account.user) return;
+  if (!account.user || !state.taskId) return;
   const data = await get(`/api/discuss/tasks/${encodeURIComponent(state.taskId)}/conversations`);
   const mine = data.conversations.filter((c) => c.version === state.version);
   const select = $("conversation-select");
@@ -233,15 +228,8 @@ async function send(content) {
   live.append(thinking, text);
   let stopped = false;
   try {
-    const response = await fetch(`/api/discuss/conversations/${conversation.id}/messages`, {
-      method: "POST", credentials: "same-origin", signal: controller.signal,
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream", "X-CSRF-Token": csrfToken() },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) {
-      const data = await response.json().catch(() => ({ detail: response.statusText }));
-      throw new ApiError(response.status, typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail));
-    }
+    const response = await stream("POST", `/api/discuss/conversations/${conversation.id}/messages`, body,
+      { signal: controller.signal });
     $("message-text").value = "";
     for await (const [name, data] of readEvents(response)) {
       if (name === "start") {
@@ -380,10 +368,11 @@ async function main() {
     renderMessages([]);
     $("message-text").focus();
   });
-  $("clear-conversation").addEventListener("click", async () => {
+  $("clear-conversation").addEventListener("click", () => {
     if (!state.conversation || !window.confirm("Clear this conversation's messages?")) return;
-    await post(`/api/discuss/conversations/${state.conversation.id}/clear`).catch((exc) => toast(exc.message, "error"));
-    await loadConversations(state.conversation.id);
+    post(`/api/discuss/conversations/${state.conversation.id}/clear`)
+      .then(() => loadConversations(state.conversation.id))
+      .catch((exc) => toast(exc.message, "error"));
   });
   $("export-conversation").addEventListener("click", () => {
     if (!state.conversation) return toast("Open a conversation first", "error");
@@ -396,7 +385,13 @@ async function main() {
   try {
     state.task = await get(`/api/tasks/${encodeURIComponent(wanted.id)}?version=${wanted.version}`);
   } catch (exc) {
-    toast(exc instanceof ApiError && exc.status === 404 ? `No task ${wanted.id}` : exc.message, "error");
+    // a failed lookup is a message on the page, not a broken page: nothing else runs without a task
+    const message = exc instanceof ApiError && exc.status === 404 ? `No task ${wanted.id}` : exc.message;
+    toast(message, "error");
+    $("task-label").textContent = message;
+    $("train-pairs").replaceChildren(el("p", { class: "error", role: "alert", text: `${message}. Pick a task on the testing page.` }));
+    for (const id of ["composer", "run", "save-trace"]) $(id).hidden = true;
+    document.body.classList.add("ready", "no-task");
     return;
   }
   state.taskId = state.task.id;

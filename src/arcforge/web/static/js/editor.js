@@ -1,15 +1,25 @@
-// The output editor: every tool of the ARC testing interface, undo/redo, and the action log.
+// The output editor: every tool of the ARC testing interface and O2ARC's selection tools (rotate, flip,
+// move), a keyboard cell cursor, undo/redo, and the action log.
 //
-// The grid is a plain array of rows. Every change goes through `commit(entry, before)`, which pushes the
-// previous grid on the undo stack and appends one entry to the action log: the tool, the colour, the cells
-// touched, the selection, the resulting grid (as "HxW:digits") and a UTC millisecond timestamp. A drag
-// paints many cells but is one undo step and one log entry.
+// What is being drawn for one test input is one plain object, the *work*: {grid, undo, redo, log, selection,
+// cursor}. The page keeps one per test input (`snapshot()` / `restore(work)`), so switching inputs, logging
+// in or reloading never loses a drawing or its undo history. Every change goes through `commit(entry,
+// before)`, which pushes the previous grid on the undo stack and appends one entry to the action log: the
+// tool, the colour, the cells touched, the selection, the resulting grid ("HxW:digits") and a UTC
+// millisecond timestamp. A drag paints many cells but is one undo step and one log entry.
 
-import { cloneRows, drawGrid, encodeRows, sameRows } from "./grids.js";
+import { cellLabel, cloneRows, drawGrid, encodeRows, fitCell, sameRows } from "./grids.js";
+import {
+  blank, fillRect, flipH, flipV, floodCells, moveBlock, resized, rotate90, stamp, transformBlock, crop,
+} from "./grid_ops.js";
 
 const MAX = 30;
 const UNDO_LIMIT = 500;
 const LOG_LIMIT = 5000;
+
+export function newWork() {
+  return { grid: blank(3, 3), undo: [], redo: [], log: [], selection: null, cursor: { r: 0, c: 0 } };
+}
 
 export class Editor {
   constructor({ outputHost, inputHost, onChange }) {
@@ -19,34 +29,48 @@ export class Editor {
     this.tool = "edit";
     this.colour = 1;
     this.numbers = false;
+    this.zoom = 1;
     this.input = [[0]];
-    this.grid = blank(3, 3);
-    this.selection = null; // {target, r0, c0, r1, c1}
+    this.work = newWork();
     this.clipboard = null;
-    this.undoStack = [];
-    this.redoStack = [];
-    this.log = [];
     this.stroke = null;
     this.locked = false;
-    this.cellPx = 24;
+    this.box = { width: 400, height: 400 };
     window.addEventListener("pointerup", () => this.endPointer());
   }
 
+  get grid() { return this.work.grid; }
+  set grid(rows) { this.work.grid = rows; }
+  get selection() { return this.work.selection; }
+  set selection(value) { this.work.selection = value; }
+  get log() { return this.work.log; }
+  get undoStack() { return this.work.undo; }
+  get redoStack() { return this.work.redo; }
+  get cursor() { return this.work.cursor; }
+
   // ---- loading ----------------------------------------------------------------------------
-  load(inputRows) {
+  // Show test input `inputRows` with `work` (a stored one, or a fresh one that starts its log).
+  load(inputRows, work = null) {
     this.input = cloneRows(inputRows);
-    this.grid = blank(3, 3);
-    this.selection = null;
-    this.undoStack = [];
-    this.redoStack = [];
-    this.log = [];
-    this.record({ tool: "start" });
+    this.stroke = null;
+    this.work = work || newWork();
+    if (!this.work.cursor) this.work.cursor = { r: 0, c: 0 };
+    if (!work) this.record({ tool: "start" });
     this.render();
+  }
+
+  snapshot() {
+    return this.work;
   }
 
   setLocked(locked) {
     this.locked = locked;
     this.outputHost.classList.toggle("locked", locked);
+    this.render();
+  }
+
+  setBox(width, height) {
+    this.box = { width, height };
   }
 
   // ---- state changes ------------------------------------------------------------------------
@@ -57,19 +81,25 @@ export class Editor {
   }
 
   commit(entry, before) {
-    if (sameRows(before, this.grid) && entry.tool !== "resize") {
-      return false;
-    }
+    if (sameRows(before, this.grid) && entry.tool !== "resize") return false;
     this.undoStack.push(before);
     if (this.undoStack.length > UNDO_LIMIT) this.undoStack.shift();
-    this.redoStack = [];
+    this.work.redo = [];
     this.record(entry);
+    this.clampCursor();
     this.render();
     return true;
   }
 
-  canEdit() {
-    return !this.locked;
+  // Replace the grid through `fn(grid) -> [grid, cells, selection?]` as one undoable step.
+  apply(tool, fn, extra = {}) {
+    if (this.locked) return false;
+    const before = cloneRows(this.grid);
+    const [grid, cells, selection] = fn(before);
+    if (!grid) return false;
+    this.grid = grid;
+    if (selection !== undefined) this.selection = selection;
+    return this.commit({ tool, cells: cells || [], ...extra }, before);
   }
 
   setTool(tool) {
@@ -80,124 +110,101 @@ export class Editor {
 
   setColour(colour) {
     this.colour = colour;
-    if (this.tool === "select" && this.selection && this.selection.target === "output") {
-      this.fillSelection();
-    }
+    if (this.tool === "select" && this.outputSelection()) this.fillSelection();
     this.onChange("colour");
   }
 
   setNumbers(on) {
     this.numbers = on;
-    this.render();
+    this.render(true);
+  }
+
+  setZoom(zoom) {
+    this.zoom = Math.max(0.5, Math.min(3, zoom));
+    this.render(true);
+  }
+
+  outputSelection() {
+    const s = this.selection;
+    return s && s.target === "output" ? s : null;
   }
 
   resize(height, width) {
-    if (!this.canEdit()) return false;
     if (!(height >= 1 && height <= MAX && width >= 1 && width <= MAX)) return false;
-    const before = cloneRows(this.grid);
-    const next = blank(height, width);
-    for (let r = 0; r < Math.min(height, before.length); r++) {
-      for (let c = 0; c < Math.min(width, before[0].length); c++) next[r][c] = before[r][c];
-    }
-    this.grid = next;
-    this.selection = null;
-    return this.commit({ tool: "resize", size: [height, width] }, before);
+    return this.apply("resize", (g) => [resized(g, height, width), [], null], { size: [height, width] });
   }
 
-  copyFromInput() {
-    if (!this.canEdit()) return;
-    const before = cloneRows(this.grid);
-    this.grid = cloneRows(this.input);
-    this.selection = null;
-    this.commit({ tool: "copy_from_input" }, before);
-  }
+  copyFromInput() { return this.apply("copy_from_input", () => [cloneRows(this.input), [], null]); }
+  reset() { return this.apply("reset", () => [blank(3, 3), [], null]); }
+  floodFill(r, c) { return this.apply("flood_fill", (g) => floodCells(g, r, c, this.colour)); }
 
-  reset() {
-    if (!this.canEdit()) return;
-    const before = cloneRows(this.grid);
-    this.grid = blank(3, 3);
-    this.selection = null;
-    this.commit({ tool: "reset" }, before);
-  }
-
-  floodFill(r, c) {
-    if (!this.canEdit()) return;
-    const before = cloneRows(this.grid);
-    const target = this.grid[r][c];
-    if (target === this.colour) return;
-    const cells = [];
-    const stack = [[r, c]];
-    const h = this.grid.length;
-    const w = this.grid[0].length;
-    while (stack.length) {
-      const [y, x] = stack.pop();
-      if (y < 0 || x < 0 || y >= h || x >= w || this.grid[y][x] !== target) continue;
-      this.grid[y][x] = this.colour;
-      cells.push([y, x]);
-      stack.push([y + 1, x], [y - 1, x], [y, x + 1], [y, x - 1]);
-    }
-    this.commit({ tool: "flood_fill", cells }, before);
+  paintAt(r, c, colour = this.colour) {
+    return this.apply("edit", (g) => { g[r][c] = colour; return [g, [[r, c]]]; }, { colour });
   }
 
   fillSelection() {
-    const s = this.selection;
-    if (!this.canEdit() || !s || s.target !== "output") return false;
-    const before = cloneRows(this.grid);
+    const s = this.outputSelection();
+    if (!s) return false;
     const cells = [];
-    for (let r = s.r0; r <= s.r1; r++) {
-      for (let c = s.c0; c <= s.c1; c++) {
-        this.grid[r][c] = this.colour;
-        cells.push([r, c]);
-      }
-    }
-    this.commit({ tool: "fill_selection", cells }, before);
+    for (let r = s.r0; r <= s.r1; r++) for (let c = s.c0; c <= s.c1; c++) cells.push([r, c]);
+    this.apply("fill_selection", (g) => [fillRect(g, s, this.colour), cells]);
     return true;
+  }
+
+  // Rotate 90° clockwise / flip the selected block, or the whole output when nothing of it is selected.
+  transform(kind) {
+    const fn = { rotate: rotate90, flip_h: flipH, flip_v: flipV }[kind];
+    const s = this.outputSelection();
+    const rect = s ? { r0: s.r0, c0: s.c0, r1: s.r1, c1: s.c1 } : null;
+    return this.apply(kind, (g) => {
+      const [grid, next] = transformBlock(g, rect, fn);
+      return [grid, [], next ? { target: "output", ...next } : null];
+    });
+  }
+
+  moveSelection(dr, dc) {
+    const s = this.outputSelection();
+    if (!s) return false;
+    return this.apply("move", (g) => {
+      const moved = moveBlock(g, s, dr, dc);
+      return moved ? [moved[0], [], { target: "output", ...moved[1] }] : [null];
+    }, { by: [dr, dc] });
   }
 
   copy() {
     const s = this.selection;
     if (!s) return false;
-    const source = s.target === "input" ? this.input : this.grid;
-    this.clipboard = [];
-    for (let r = s.r0; r <= s.r1; r++) this.clipboard.push(source[r].slice(s.c0, s.c1 + 1));
+    this.clipboard = crop(s.target === "input" ? this.input : this.grid, s);
     this.record({ tool: "copy", cells: [] });
     return true;
   }
 
   paste() {
-    const s = this.selection;
-    if (!this.canEdit() || !this.clipboard || !s || s.target !== "output") return false;
-    const before = cloneRows(this.grid);
-    const cells = [];
-    const h = this.grid.length;
-    const w = this.grid[0].length;
-    this.clipboard.forEach((row, dr) => row.forEach((value, dc) => {
-      const r = s.r0 + dr;
-      const c = s.c0 + dc;
-      if (r < h && c < w) {
-        this.grid[r][c] = value;
-        cells.push([r, c]);
-      }
-    }));
-    this.commit({ tool: "paste", cells }, before);
-    return true;
+    const s = this.outputSelection();
+    if (!this.clipboard || !s) return false;
+    return this.apply("paste", (g) => {
+      const [grid, cells, rect] = stamp(g, this.clipboard, s.r0, s.c0);
+      return [grid, cells, { target: "output", ...rect }];
+    }) || true;
   }
 
   undo() {
-    if (!this.canEdit() || !this.undoStack.length) return;
+    if (this.locked || !this.undoStack.length) return;
     this.redoStack.push(cloneRows(this.grid));
     this.grid = this.undoStack.pop();
     this.selection = null;
     this.record({ tool: "undo" });
+    this.clampCursor();
     this.render();
   }
 
   redo() {
-    if (!this.canEdit() || !this.redoStack.length) return;
+    if (this.locked || !this.redoStack.length) return;
     this.undoStack.push(cloneRows(this.grid));
     this.grid = this.redoStack.pop();
     this.selection = null;
     this.record({ tool: "redo" });
+    this.clampCursor();
     this.render();
   }
 
@@ -205,6 +212,45 @@ export class Editor {
     if (!this.selection) return;
     this.selection = null;
     this.paintSelection();
+    this.onChange("selection");
+  }
+
+  // ---- keyboard cursor -------------------------------------------------------------------------
+  clampCursor() {
+    const cur = this.work.cursor;
+    cur.r = Math.max(0, Math.min(this.grid.length - 1, cur.r));
+    cur.c = Math.max(0, Math.min(this.grid[0].length - 1, cur.c));
+  }
+
+  // Arrows move the cursor; with `extend` (Shift) they grow the selection from where it started.
+  moveCursor(dr, dc, extend) {
+    const cur = this.work.cursor;
+    const anchor = extend ? (this.work.anchor || { r: cur.r, c: cur.c }) : null;
+    cur.r += dr;
+    cur.c += dc;
+    this.clampCursor();
+    if (extend) {
+      this.work.anchor = anchor;
+      this.selection = {
+        target: "output", r0: Math.min(anchor.r, cur.r), c0: Math.min(anchor.c, cur.c),
+        r1: Math.max(anchor.r, cur.r), c1: Math.max(anchor.c, cur.c),
+      };
+      this.paintSelection();
+    } else {
+      this.work.anchor = null;
+    }
+    this.paintCursor();
+    this.onChange("cursor");
+  }
+
+  // What the cursor's key does: paint the cell (edit), flood from it (flood), or select it (select).
+  actAtCursor(colour = this.colour) {
+    const { r, c } = this.work.cursor;
+    this.colour = colour;
+    if (this.tool === "flood") this.floodFill(r, c);
+    else if (this.tool === "select" && this.outputSelection()) this.fillSelection();
+    else this.paintAt(r, c, colour);
+    this.onChange("colour");
   }
 
   // ---- pointer handling ------------------------------------------------------------------------
@@ -220,13 +266,23 @@ export class Editor {
     if (!hit) return;
     event.preventDefault();
     const [r, c, node] = hit;
+    if (target === "output") {
+      this.work.cursor = { r, c };
+      this.paintCursor();
+    }
+    const s = this.outputSelection();
+    const inside = s && target === "output" && r >= s.r0 && r <= s.r1 && c >= s.c0 && c <= s.c1;
+    if (this.tool === "select" && inside && !this.locked && (s.r0 !== s.r1 || s.c0 !== s.c1)) {
+      this.stroke = { kind: "move", r, c, rect: { ...s }, before: cloneRows(this.grid), dr: 0, dc: 0 };
+      return;
+    }
     if (this.tool === "select" || target === "input") {
       this.stroke = { kind: "select", target, r, c };
       this.selection = { target, r0: r, c0: c, r1: r, c1: c };
       this.paintSelection();
       return;
     }
-    if (!this.canEdit()) return;
+    if (this.locked) return;
     if (this.tool === "flood") {
       this.floodFill(r, c);
       return;
@@ -236,19 +292,25 @@ export class Editor {
   }
 
   movePointer(event, target) {
-    if (!this.stroke || !(event.buttons & 1)) return;
+    const stroke = this.stroke;
+    if (!stroke || !(event.buttons & 1)) return;
     const hit = this.cellFrom(event, target);
     if (!hit) return;
     const [r, c, node] = hit;
-    if (this.stroke.kind === "select" && this.stroke.target === target) {
+    if (stroke.kind === "select" && stroke.target === target) {
       this.selection = {
-        target,
-        r0: Math.min(this.stroke.r, r), c0: Math.min(this.stroke.c, c),
-        r1: Math.max(this.stroke.r, r), c1: Math.max(this.stroke.c, c),
+        target, r0: Math.min(stroke.r, r), c0: Math.min(stroke.c, c), r1: Math.max(stroke.r, r), c1: Math.max(stroke.c, c),
       };
       this.paintSelection();
-    } else if (this.stroke.kind === "paint" && target === "output") {
+    } else if (stroke.kind === "paint" && target === "output") {
       this.paintCell(r, c, node);
+    } else if (stroke.kind === "move" && target === "output") {
+      const moved = moveBlock(stroke.before, stroke.rect, r - stroke.r, c - stroke.c);
+      if (!moved) return;
+      [stroke.dr, stroke.dc] = [r - stroke.r, c - stroke.c];
+      this.grid = moved[0];
+      this.selection = { target: "output", ...moved[1] };
+      this.render();
     }
   }
 
@@ -258,6 +320,8 @@ export class Editor {
     if (!stroke) return;
     if (stroke.kind === "paint") {
       this.commit({ tool: "edit", cells: stroke.cells }, stroke.before);
+    } else if (stroke.kind === "move") {
+      this.commit({ tool: "move", by: [stroke.dr, stroke.dc] }, stroke.before);
     } else if (stroke.kind === "select") {
       this.record({ tool: "select" });
       this.onChange("selection");
@@ -268,8 +332,13 @@ export class Editor {
     if (this.grid[r][c] === this.colour) return;
     this.grid[r][c] = this.colour;
     this.stroke.cells.push([r, c]);
-    node.className = `cell c${this.colour}`;
-    if (this.numbers) node.textContent = this.colour;
+    this.updateCell(node, this.colour);
+  }
+
+  updateCell(node, value) {
+    node.className = `cell c${value}`;
+    node.setAttribute("aria-label", cellLabel(Number(node.dataset.r), Number(node.dataset.c), value));
+    if (this.numbers) node.textContent = value;
   }
 
   // ---- drawing ------------------------------------------------------------------------------
@@ -283,20 +352,56 @@ export class Editor {
     gridEl.addEventListener("dragstart", (e) => e.preventDefault());
   }
 
-  render() {
+  cellPx(rows) {
+    return Math.max(4, Math.round(fitCell(rows.length, rows[0].length, this.box.width, this.box.height, { max: 36 }) * this.zoom));
+  }
+
+  // Redraw both grids; an output of unchanged size is patched cell by cell (keeps focus and is fast).
+  render(full = false) {
+    const px = this.cellPx(this.grid);
+    const old = this.outputHost.querySelector(".grid");
     const h = this.grid.length;
     const w = this.grid[0].length;
-    const box = Math.min(420, Math.max(240, this.outputHost.clientWidth || 420));
-    this.cellPx = Math.max(10, Math.min(36, Math.floor(box / Math.max(h, w))));
-    const inputPx = Math.max(10, Math.min(36, Math.floor(box / Math.max(this.input.length, this.input[0].length))));
-    const inputGrid = drawGrid(this.input, { size: inputPx, numbers: this.numbers, cls: "editable input-grid", label: "test input" });
-    const outputGrid = drawGrid(this.grid, { size: this.cellPx, numbers: this.numbers, cls: "editable output-grid", label: "your output" });
-    this.bindGrid(inputGrid, "input");
-    this.bindGrid(outputGrid, "output");
-    this.inputHost.replaceChildren(inputGrid);
-    this.outputHost.replaceChildren(outputGrid);
+    if (!full && old && Number(old.dataset.height) === h && Number(old.dataset.width) === w && old.dataset.px === String(px)) {
+      for (const node of old.querySelectorAll(".cell")) {
+        const value = this.grid[Number(node.dataset.r)][Number(node.dataset.c)];
+        if (!node.classList.contains(`c${value}`)) this.updateCell(node, value);
+      }
+      old.setAttribute("aria-readonly", String(this.locked));
+    } else {
+      const hadFocus = Boolean(old && old.contains(document.activeElement));
+      const output = drawGrid(this.grid, {
+        size: px, numbers: this.numbers, cls: "editable output-grid", label: this.locked ? "your output (read only)" : "your output",
+        interactive: true, idPrefix: "out",
+      });
+      output.dataset.px = String(px);
+      output.tabIndex = 0;
+      output.setAttribute("aria-readonly", String(this.locked));
+      output.setAttribute("aria-describedby", "grid-keys");
+      output.addEventListener("focus", () => this.paintCursor());
+      this.bindGrid(output, "output");
+      this.outputHost.replaceChildren(output);
+      const input = drawGrid(this.input, {
+        size: this.cellPx(this.input), numbers: this.numbers, cls: "editable input-grid", label: "test input",
+      });
+      this.bindGrid(input, "input");
+      this.inputHost.replaceChildren(input);
+      if (hadFocus) output.focus();
+    }
     this.paintSelection();
+    this.paintCursor();
     this.onChange("grid");
+  }
+
+  paintCursor() {
+    const grid = this.outputHost.querySelector(".grid");
+    if (!grid) return;
+    for (const node of grid.querySelectorAll(".cell.cursor")) node.classList.remove("cursor");
+    const { r, c } = this.work.cursor;
+    const node = grid.querySelector(`.cell[data-r="${r}"][data-c="${c}"]`);
+    if (!node) return;
+    node.classList.add("cursor");
+    grid.setAttribute("aria-activedescendant", node.id);
   }
 
   paintSelection() {
@@ -314,6 +419,4 @@ export class Editor {
   }
 }
 
-export function blank(height, width) {
-  return Array.from({ length: height }, () => new Array(width).fill(0));
-}
+export { blank };

@@ -1,0 +1,55 @@
+// Fitting the testing page to the screen: the cell size comes from the space there is and the grid's size.
+//
+// The input, output (and, once revealed, answer) grids sit side by side when their cells stay legible
+// (>= 12 px) that way, else one under the other at full width; the height allowed is part of the
+// window's, so a 30x30 grid fits a laptop screen. The zoom control scales that size; a grid wider than
+// its column then scrolls inside the column, never the page. Train pairs are folded on narrow screens.
+
+import { fitCell } from "./grids.js";
+
+const LEGIBLE = 12;
+const NARROW = "(max-width: 760px)";
+
+export function availableHeight() {
+  return Math.max(200, Math.round(window.innerHeight * 0.55));
+}
+
+// Choose side-by-side or stacked for `grids` (arrays of rows) in the #io box; returns the box per grid.
+export function fitWorkspace(io, grids) {
+  const width = io.clientWidth || 300;
+  const height = availableHeight();
+  const gap = 16;
+  const side = Math.floor((width - gap * (grids.length - 1)) / grids.length);
+  const cell = (w) => Math.min(...grids.map((g) => fitCell(g.length, g[0].length, w, height, { max: 36 })));
+  const stacked = grids.length > 1 && cell(side) < LEGIBLE && cell(width) > cell(side);
+  io.classList.toggle("stacked", stacked);
+  return { width: stacked ? width : side, height };
+}
+
+export function trainCell(pairsHost, pair) {
+  const width = Math.max(160, pairsHost.clientWidth || 260);
+  const box = Math.floor((width - 40) / 2);
+  const rows = Math.max(pair.input.length, pair.output.length);
+  const cols = Math.max(pair.input[0].length, pair.output[0].length);
+  return fitCell(rows, cols, box, 180, { min: 3, max: 22 });
+}
+
+// Train pairs start folded on a narrow screen, open on a wide one (the person's choice wins after that).
+export function initTrainFold(details) {
+  const query = window.matchMedia(NARROW);
+  details.open = !query.matches;
+  let touched = false;
+  details.querySelector("summary").addEventListener("click", () => { touched = true; });
+  query.addEventListener("change", () => { if (!touched) details.open = !query.matches; });
+}
+
+export function onResize(fn) {
+  let timer = null;
+  let lastWidth = window.innerWidth;
+  window.addEventListener("resize", () => {
+    if (window.innerWidth === lastWidth) return; // a phone's toolbar showing/hiding changes only the height
+    lastWidth = window.innerWidth;
+    clearTimeout(timer);
+    timer = setTimeout(fn, 120);
+  });
+}
