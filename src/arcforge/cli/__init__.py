@@ -74,7 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except ArcforgeError as exc:
-        print(f"arcforge: error: {exc}", file=sys.stderr)
+        from arcforge.cli._terminal import printable  # a message may quote a server or a program
+
+        print(f"arcforge: error: {printable(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("arcforge: interrupted", file=sys.stderr)

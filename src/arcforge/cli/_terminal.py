@@ -5,6 +5,11 @@ palette as a 24-bit background colour; with ``digits=True`` the colour number is
 in black or white, whichever reads better on that colour. With ``color=False`` (for ``NO_COLOR``, pipes
 and logs) cells are plain digits. A panel is a list of lines that each know their visible width, which
 is how grids of different sizes line up side by side even though the escape codes take no columns.
+
+:func:`printable` is for text that a program or a model wrote (a traceback, a reply, a trace): it shows
+every character that could steer the terminal as a visible escape (``\\x1b``, ``\\r``, ``\\u202e``), so no
+such text can clear the screen, move the cursor over an earlier line, write the clipboard (OSC 52), or
+reorder what is shown with bidirectional overrides. Every print of such text in the CLI goes through it.
 """
 
 from __future__ import annotations
@@ -15,11 +20,36 @@ from dataclasses import dataclass
 from arcforge.task.grid import Grid
 from arcforge.task.pictures import PALETTE
 
-__all__ = ["render_diff", "render_grid", "render_side_by_side"]
+__all__ = ["printable", "render_diff", "render_grid", "render_side_by_side"]
 
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 _MARK = "\x1b[1;38;2;0;0;0;48;2;255;255;255m"  # bold black on white: a differing cell
+
+
+def _escapes() -> dict[int, str]:
+    """C0 controls but newline and tab, DEL, C1 controls, bidi controls and line separators."""
+    named = {"\r": "\\r", "\b": "\\b", "\f": "\\f", "\v": "\\v", "\x00": "\\0"}
+    controls = (*range(0x20), 0x7F, *range(0x80, 0xA0))
+    table = {code: named.get(chr(code), f"\\x{code:02x}") for code in controls}
+    del table[ord("\n")], table[ord("\t")]
+    bidi = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029)
+    table.update({code: f"\\u{code:04x}" for code in bidi})
+    return table
+
+
+_ESCAPES = _escapes()
+_ONE_LINE = {**_ESCAPES, ord("\n"): "\\n", ord("\t"): "\\t"}
+
+
+def printable(text: object, *, multiline: bool = True) -> str:
+    """``text`` (anything, shown by ``str``) safe to print: control characters shown as escapes.
+
+    Newlines and tabs stay unless ``multiline`` is False (for text that must stay on one line, as a
+    name in a list). A single ``str.translate``: linear, in C, and safe to apply to each piece of a
+    stream, since it escapes characters, not sequences.
+    """
+    return str(text).translate(_ESCAPES if multiline else _ONE_LINE)
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from arcforge.cli._model_options import add_model_options, client_from_args, request_from_args
+from arcforge.cli._terminal import printable
 
 __all__ = ["register"]
 
@@ -158,7 +159,7 @@ def run_check(args: argparse.Namespace) -> int:
             f"{'cost unknown' if result['cost'] is None else format(result['cost'], '.6f').join(('$', ''))}; reply: {result['reply'].strip()[:80]!r}"
         )
     else:
-        print(f"{args.model}: FAILED: {result['error']}", file=sys.stderr)
+        print(f"{args.model}: FAILED: {printable(result['error'])}", file=sys.stderr)
     return 0 if result["ok"] else 1
 
 
@@ -185,12 +186,12 @@ def run_chat(args: argparse.Namespace) -> int:
             async for event in client.stream(request):
                 if event.kind == "reasoning" and args.show_reasoning and not args.json:
                     in_reasoning = True
-                    print(event.text, end="", file=sys.stderr, flush=True)
+                    print(printable(event.text), end="", file=sys.stderr, flush=True)
                 elif event.kind == "text" and not args.json:
                     if in_reasoning:
                         print(file=sys.stderr)
                         in_reasoning = False
-                    print(event.text, end="", flush=True)
+                    print(printable(event.text), end="", flush=True)
                 elif event.kind == "done":
                     completion = event.completion
             assert completion is not None
@@ -203,6 +204,6 @@ def run_chat(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     elif not args.stream:
         if args.show_reasoning and result.get("reasoning"):
-            print(result["reasoning"], file=sys.stderr)
-        print(result["text"])
+            print(printable(result["reasoning"]), file=sys.stderr)
+        print(printable(result["text"]))  # model text: no escape sequence reaches the terminal
     return 0

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from arcforge.cli._task_options import add_json_option
+from arcforge.cli._terminal import printable
 from arcforge.errors import UsageError
 
 __all__ = ["format_pairs", "register"]
@@ -110,7 +111,7 @@ def format_pairs(task_id: str, pairs: list[Any], *, color: bool) -> str:
             lines.append(_indent(_diff(pair.expected, pair.output, color=color)))
         else:
             lines.append(f"{head}: ERROR ({pair.kind.replace('_', ' ')})")
-            lines.append(_indent(pair.error or ""))
+            lines.append(_indent(printable(pair.error or "")))  # the program wrote it: shown escaped
     known = [pair for pair in pairs if pair.expected is not None]
     good = sum(pair.status == "passed" for pair in known)
     lines.append(f"task {task_id}: {good} of {len(known)} pair(s) with a known output passed")

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from arcforge.cli._store_options import add_db_option
+from arcforge.cli._terminal import printable
 
 _PREVIEW = 100
 
@@ -139,12 +140,14 @@ def run_list(args: argparse.Namespace) -> int:
             if t.author_kind == "model"
             else ("model-assisted" if t.author_kind == "model_assisted" else "human")
         )
-        print(f"#{t.id} {t.task_id} score {t.score:+d} (+{t.up}/-{t.down}) {t.author} [{label}]")
+        author = printable(t.author, multiline=False)  # trace text and authors may come from a model
+        task_id = printable(t.task_id, multiline=False)
+        print(f"#{t.id} {task_id} score {t.score:+d} (+{t.up}/-{t.down}) {author} [{label}]")
         if args.full:
-            print(t.text.rstrip() + "\n")
+            print(printable(t.text.rstrip()) + "\n")
         else:
             first = " ".join(t.text.split())
-            print("    " + (first[:_PREVIEW] + ("..." if len(first) > _PREVIEW else "")))
+            print("    " + printable(first[:_PREVIEW] + ("..." if len(first) > _PREVIEW else "")))
     return 0
 
 
