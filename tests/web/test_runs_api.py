@@ -124,7 +124,7 @@ def test_one_task_samples_with_code_status_pairs_and_lineage(viewer: httpx.Clien
     assert task["pairs"]["test"][0]["output"] == [[0, 2, 2], [2, 2, 2]]  # from the dataset: records lack it
     first, fixed = task["samples"][0], task["samples"][2]
     assert first["code"].startswith("def solve") and first["status"] == "ok"
-    assert [p["status"] for p in first["pairs"]] == ["wrong", "wrong", "failed"]
+    assert [p["status"] for p in first["pairs"]] == ["failed", "failed", "failed"]
     assert first["pairs"][0]["output"] == [[1, 0], [0, 1]] and first["pairs"][0]["expected"] == [
         [2, 0],
         [0, 2],

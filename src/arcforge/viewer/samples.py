@@ -52,6 +52,7 @@ _SAMPLE_FIELDS = (
 )
 
 
+_TRAIN_STATUS = {"ok": "passed", "wrong": "failed"}  # a benchmark block's words, as verification's
 _HEX = re.compile(r"^[0-9a-f]{8,128}$")
 _FEEDBACK_MAX = 200_000
 
@@ -150,7 +151,7 @@ def sample_pairs(
                 {
                     "split": "train",
                     "index": i,
-                    "status": "passed" if status == "ok" else status,
+                    "status": _TRAIN_STATUS.get(status, status),
                     "output": output,
                     "expected": expected,
                     "error": item.get("error"),

@@ -152,7 +152,7 @@ export async function taskPage(id, task, crumbs) {
       bench ? solvedBadge(bench.score) : null),
     el("p", { class: "hint" }, "in run ", el("a", { href: runUrl(id), class: "mono", text: id })), links),
     pairsSection(first.pairs),
-    first.lineage.length ? lineageSection(first.lineage, pick) : null,
+    ...(first.lineage.length ? [lineageSection(first.lineage, pick)] : []),
     samplesHost);
   document.body.classList.add("ready");
 }
