@@ -151,7 +151,7 @@ def sample_pairs(
                 {
                     "split": "train",
                     "index": i,
-                    "status": _TRAIN_STATUS.get(status, status),
+                    "status": _TRAIN_STATUS.get(str(status), status),
                     "output": output,
                     "expected": expected,
                     "error": item.get("error"),
