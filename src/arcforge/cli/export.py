@@ -21,8 +21,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--format",
         default="chat-jsonl",
-        choices=("chat-jsonl", "parquet"),
-        help="chat-jsonl (default): one {messages, metadata} object per line; parquet: a table",
+        choices=("chat-jsonl", "parquet", "tasks"),
+        help="chat-jsonl (default): one {messages, metadata} object per line; parquet: a table; tasks: "
+        "with --hindsight, the tasks a code run's failing programs solve (RUN_DIR/hindsight/)",
     )
     parser.add_argument(
         "--out",
@@ -41,6 +42,11 @@ def register(subparsers: Any) -> None:
         help="a refined sample (--refine) as its whole revision conversation, one multi-turn row "
         "(default: the task request and the final program)",
     )
+    parser.add_argument(
+        "--hindsight",
+        action="store_true",
+        help="with --format tasks: each clean program that fails its task gives the task it solves",
+    )
     add_json_option(parser)
     parser.set_defaults(handler=_export)
 
@@ -50,6 +56,11 @@ def _export(args: argparse.Namespace) -> int:
     import json
 
     from arcforge.pipelines.export import export_run
+
+    if args.format == "tasks" or args.hindsight:  # new tasks from a code run (arcforge.synthesis)
+        from arcforge.cli._synthesis import export_hindsight
+
+        return export_hindsight(args)
 
     summary = asyncio.run(
         export_run(

@@ -80,6 +80,10 @@ async def export_run(
     if augment:
         augmentations(augment, seed="check")  # a bad --augment fails before any work
     run = RunDirectory.open(path)
+    if run.manifest.get("command") == "generate tasks":  # (seed, generator) rows: arcforge.synthesis
+        from arcforge.synthesis.export import export_generators
+
+        return export_generators(run, format=format, out=out)
     verification = load_verification(run.path)
     records = [r for r in run.iter_records() if verification.get(str(r.get("key")), {}).get("verified")]
     target = Path(out) if out else run.path / EXPORT_FORMATS[format]
