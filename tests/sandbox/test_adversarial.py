@@ -374,3 +374,204 @@ async def test_no_system_v_ipc_objects_to_outlive_a_program(sandbox: Sandbox) ->
     result, _ = await run_hostile(sandbox, SYSV_IPC)
     assert "made: {'shm': -1, 'msg': -1, 'sem': -1}" in result.error
     await assert_still_serves(sandbox)
+
+
+# --- A program's result channel and working directory cannot hurt the caller or the server ---
+
+WRITE_TO_CHANNEL = """
+import os, stat
+def solve(grid):
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                data = PAYLOAD + b"\\n"
+                while data:
+                    data = data[os.write(fd, data):]
+        except OSError:
+            pass
+    os._exit(0)
+"""
+
+CHANNEL_PAYLOADS = {
+    "deep nesting": 'b"[" * 60000',
+    "deep nesting in an object": 'b\'{"i":0,"s":"ok","e":\' + b"[" * 60000',
+    "a huge number": 'b\'{"i":\' + b"9" * 100000 + b"}"',
+    "invalid UTF-8": 'b\'{"i":0,"s":"exception","e":"\\xff\\xfe\\xfd"}\'',
+    "a line of many MB": 'b\'{"i":0,"s":"ok","e":"\' + b"x" * (24 << 20) + b\'"}\'',
+}
+
+
+@pytest.mark.parametrize("payload", list(CHANNEL_PAYLOADS), ids=list(CHANNEL_PAYLOADS))
+async def test_any_result_line_is_only_that_programs_invalid_output(sandbox: Sandbox, payload: str) -> None:
+    code = f"PAYLOAD = {CHANNEL_PAYLOADS[payload]}\n" + WRITE_TO_CHANNEL
+    result, elapsed = await run_hostile(sandbox, code, Limits(wall_s=5, memory_bytes=512 << 20))
+    assert result.status == "invalid_output", (result.status, result.error)
+    assert elapsed < 5
+    await assert_still_serves(sandbox)
+
+
+DEEP_DIRECTORIES = """
+import os
+def solve(grid):
+    fd = os.open(".", os.O_RDONLY)
+    depth = 0
+    try:
+        while depth < 5000:
+            os.mkdir("d", dir_fd=fd)
+            if depth % 50 == 0:
+                os.symlink("/", "up", dir_fd=fd)
+                os.close(os.open("f", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+            if depth % 100 == 7:  # a directory with a file in it that its owner made unreadable
+                os.mkdir("x", dir_fd=fd)
+                locked = os.open("x", os.O_RDONLY, dir_fd=fd)
+                os.close(os.open("f", os.O_CREAT | os.O_WRONLY, dir_fd=locked))
+                os.close(locked)
+                os.chmod("x", 0, dir_fd=fd)
+            os.close(fd)
+            fd, depth = inner, depth + 1
+    except OSError:
+        pass
+    return [[min(depth // 100, 9)]]
+"""
+
+
+async def test_any_working_directory_contents_leave_the_server_serving(sandbox: Sandbox) -> None:
+    worker_pid = sandbox._pool[0].process.pid
+    for _ in range(3):  # a deep tree each time: the tmpfs must be emptied after each
+        result, _ = await run_hostile(sandbox, DEEP_DIRECTORIES, Limits(wall_s=10, memory_bytes=512 << 20))
+        assert result.status == "ok" and result.output is not None
+        assert result.output.to_list()[0][0] >= 5, "the program made fewer than 500 levels"
+    await assert_still_serves(sandbox)
+    assert sandbox._pool[0].process.pid == worker_pid, "the worker had to be restarted"
+    [empty] = await sandbox.run(
+        "import os\ndef solve(grid):\n    return [[len(os.listdir('/tmp'))]]\n", [GRID]
+    )
+    assert empty.status in ("ok", "exception")  # /tmp itself may not be listable by the program's uid
+    if empty.ok:
+        assert empty.output is not None and empty.output.to_list() == [[1]], "earlier runs were left in /tmp"
+
+
+def test_a_60000_bracket_result_line_inside_verify_is_one_bad_record(tmp_path: Path) -> None:
+    """The real CLI on a small run directory: the hostile sample is one record, the others verify."""
+    import json
+    import subprocess
+    import sys
+
+    from arcforge.engine import RunDirectory
+    from arcforge.task.grid import Grid
+    from arcforge.task.model import Pair, Task
+
+    task = Task(
+        "h0571e",
+        train=[Pair(Grid(GRID), Grid([[3, 2, 1], [6, 5, 4]]))],
+        test=[Pair(Grid([[7, 8]]), Grid([[8, 7]]))],
+    )
+    hostile = "PAYLOAD = b'[' * 60000\n" + WRITE_TO_CHANNEL
+    run = RunDirectory.create(tmp_path / "run", command="generate code", config={"kind": "code"})
+    with run:
+        for index, code in enumerate([MIRROR, hostile, MIRROR.replace("row", "r")]):
+            run.append({
+                "key": f"h0571e:v0:s{index}", "kind": "code", "task_id": task.id, "task_version": 0,
+                "sample_index": index, "status": "ok", "task_data": task.to_dict(),
+                "python_code": code, "entry": "solve",
+            })  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "arcforge", "verify", str(tmp_path / "run"), "--json"],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    lines = (tmp_path / "run" / "verification.jsonl").read_text().splitlines()
+    entries = {entry["sample_index"]: entry for entry in map(json.loads, lines)}
+    assert len(entries) == 3
+    assert entries[0]["verified"] and entries[2]["verified"]
+    assert not entries[1]["verified"] and entries[1]["outcome"] == "invalid_output"
+
+
+# --- No program can read another's data: the server that children fork from never holds any ---
+
+VICTIM = """
+MARK = "QzV7-left-half-of-the-marker-WkP3QzV7-right-half-of-the-marker-Jh8e"
+def solve(grid):
+    print(MARK)
+    return [[3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3, 3, 8]]
+"""
+
+# Scans every readable page near the heap (brk), the memory allocators' mappings, the libraries and
+# the stack, telling readable from unreadable pages by writing one byte of each to a pipe (EFAULT,
+# no crash). Marker halves are separate constants: the whole marker is never in this process unless
+# something of the earlier program is. The control markers prove the scan sees this process's data.
+SCANNER = """
+import ctypes, os
+A, B = b"QzV7-left-half-of-the-marker-WkP3", b"QzV7-right-half-of-the-marker-Jh8e"
+D1, D2 = b"3141592653589", b"79323846264338"
+C1, C2 = b"cTRl-small-object-", b"held-in-a-global-9x"
+B1, B2 = b"cTRl-big-buffer-", b"from-mmap-7y"
+CONTROL = (C1 + C2).decode()
+BIG = bytearray(1 << 20)
+BIG[12345:12345 + len(B1 + B2)] = B1 + B2
+libc = ctypes.CDLL(None, use_errno=True)
+libc.write.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t]
+libc.sbrk.restype = ctypes.c_void_p
+libc.sbrk.argtypes = [ctypes.c_long]
+PAGE = 4096
+GAP = 2048
+
+def solve(grid):
+    r, w = os.pipe()
+    def readable(address):
+        if address <= 0 or libc.write(w, address, 1) != 1:
+            return False
+        os.read(r, 1)
+        return True
+    seen = set()
+    hits = {"marker": 0, "digits": 0, "control": 0, "big": 0, "pages": 0}
+    def search(chunk):
+        for first, second, name in ((A, B, "marker"), (D1, D2, "digits"), (C1, C2, "control"), (B1, B2, "big")):
+            at = chunk.find(first)
+            while at >= 0:
+                if chunk[at + len(first):at + len(first) + len(second)] == second:
+                    hits[name] += 1
+                at = chunk.find(first, at + 1)
+    def scan_from(anchor, step):
+        page, misses, run = anchor - anchor % PAGE, 0, []
+        while misses < GAP and 0 < page < (1 << 47):
+            if page not in seen and readable(page):
+                seen.add(page)
+                misses = 0
+                run.append(ctypes.string_at(page, PAGE))
+                if len(run) >= 256:
+                    search(b"".join(run[::step]))
+                    run = run[-1:]
+            else:
+                misses += 1
+                if run:
+                    search(b"".join(run[::step]))
+                    run = []
+            page += step * PAGE
+        if run:
+            search(b"".join(run[::step]))
+    environ = ctypes.c_void_p.in_dll(libc, "environ").value or 0
+    anchors = [libc.sbrk(0), id(CONTROL), id(grid), ctypes.addressof(ctypes.c_char.from_buffer(BIG)),
+               ctypes.cast(libc.write, ctypes.c_void_p).value, id(os), environ]
+    for anchor in anchors:
+        scan_from(anchor, 1)
+        scan_from(anchor - PAGE, -1)
+    hits["pages"] = len(seen)
+    raise LookupError(repr(hits))
+"""
+
+
+async def test_a_program_finds_nothing_of_an_earlier_program_in_its_memory(sandbox: Sandbox) -> None:
+    [victim] = await sandbox.run(VICTIM, [GRID])
+    assert victim.ok and "left-half" in victim.stdout
+    result, _ = await run_hostile(sandbox, SCANNER, Limits(wall_s=60, memory_bytes=1 << 30))
+    assert result.status == "exception" and "LookupError" in result.error, result.error
+    import ast
+
+    hits = ast.literal_eval(result.error.rsplit("LookupError: ", 1)[1])
+    assert hits["control"] >= 1 and hits["big"] >= 1, f"the scan does not see this process's own data: {hits}"
+    assert hits["pages"] > 5000, f"the scan read too little memory to mean anything: {hits}"
+    assert hits["marker"] == 0 and hits["digits"] == 0, f"an earlier program's data was readable: {hits}"
+    await assert_still_serves(sandbox)

@@ -7,7 +7,6 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -177,29 +176,13 @@ async def test_isolation_reported() -> None:
     assert info["mode"] == "namespaces" and info["network"] and info["pid"] and info["mount"]
 
 
-async def test_basic_mode_refuses_sockets_files_and_processes(tmp_path: Path) -> None:
-    secret = tmp_path / "secret.txt"
-    secret.write_text("do not read")
-    async with Sandbox(workers=1, isolation="basic", limits=Limits(wall_s=2)) as box:
-        assert box.isolation["mode"] == "basic"
-        [ok] = await box.run(MIRROR, [GRID])
-        assert ok.output == Grid([[3, 2, 1], [6, 5, 4]])
-        hostile = {
-            "import socket\ndef solve(grid):\n    socket.socket()\n": "socket",
-            f"def solve(grid):\n    return open({str(secret)!r}).read()\n": "refuses to open",
-            f"def solve(grid):\n    open({str(tmp_path / 'out')!r}, 'w')\n": "refuses to open",
-            "import subprocess\ndef solve(grid):\n    subprocess.run(['true'])\n": "subprocess",
-            "import os\ndef solve(grid):\n    os.kill(os.getppid(), 9)\n": "os.kill",
-            "import ctypes\ndef solve(grid):\n    ctypes.CDLL(None)\n": "ctypes",
-            "from multiprocessing import shared_memory\ndef solve(grid):\n    pass\n": "_posixshmem",
-        }
-        for code, words in hostile.items():
-            [result] = await box.run(code, [GRID])
-            assert result.status == "exception" and words in result.error, (code, result.error)
-        writes = "def solve(grid):\n    open('here.txt', 'w').write('ok')\n    return [[len(open('here.txt').read())]]\n"
-        [here] = await box.run(writes, [GRID])
-        assert here.output == Grid([[2]])
-        assert not (tmp_path / "out").exists()
+async def test_basic_mode_as_root_refuses_to_start() -> None:
+    """Hostile code never runs as root behind a mere audit hook: the error says what to do instead."""
+    if os.geteuid() != 0:
+        pytest.skip("only root is refused the basic layer")
+    with pytest.raises(SandboxError, match="as root without kernel namespaces.*ordinary user"):
+        async with Sandbox(workers=1, isolation="basic"):
+            pass
 
 
 async def test_limits_and_usage_errors() -> None:

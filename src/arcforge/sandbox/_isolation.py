@@ -23,7 +23,9 @@ import errno
 import os
 import platform
 import resource
+import signal
 import sysconfig
+from typing import Any
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -87,6 +89,13 @@ class Libc:
             raise OSError(code, f"fork: {os.strerror(code)}")
         return pid
 
+    def syscall(self, number: int, *args: int, what: str) -> int:
+        result = int(self._libc.syscall(number, *args))
+        if result < 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"{what}: {os.strerror(code)}")
+        return result
+
     def unshare(self, flags: int) -> None:
         self._check(self._libc.unshare(flags), "unshare")
 
@@ -122,52 +131,151 @@ class Libc:
         self._check(self._libc.syscall(number, header, data), "capset")
 
 
-def enter_worker_namespaces(libc: Libc, *, user_namespace: bool = False) -> dict[str, bool]:
+def enter_worker_namespaces(
+    libc: Libc, *, user_namespace: bool = False, spare_uid: int = 0
+) -> dict[str, Any]:
     """Unshare mount, network, IPC, UTS and PID namespaces for this worker; say which took effect.
 
     As root this needs nothing more; otherwise (or when ``user_namespace`` asks for it) a user
-    namespace mapping our uid to 0 comes first. Raises :class:`IsolationError` when the kernel
-    allows no such namespaces.
+    namespace comes first (:func:`_enter_user_namespace`). Raises :class:`IsolationError` when the
+    kernel allows no such namespaces.
     """
-    uid, gid = os.geteuid(), os.getegid()
     flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID
-    user_ns = False
-    if uid != 0 or user_namespace:
-        try:
-            libc.unshare(CLONE_NEWUSER)
-        except OSError as exc:
-            raise IsolationError(f"no user namespace for a non-root user ({exc})") from None
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"0 {uid} 1")
-        _write("/proc/self/gid_map", f"0 {gid} 1")
-        user_ns = True
+    info: dict[str, Any] = {"user_namespace": False, "second_uid": False}
+    if os.geteuid() != 0 or user_namespace:
+        info.update(_enter_user_namespace(libc, spare_uid))
     try:
         libc.unshare(flags)
     except OSError as exc:
         raise IsolationError(f"namespaces refused ({exc})") from None
     libc.mount(None, "/", None, MS_REC | MS_PRIVATE)
-    return {
-        "user_namespace": user_ns,
-        "mount": True,
-        "network": True,
-        "pid": True,
-        "ipc": True,
-        "sysv_ipc_disabled": _disable_sysv_ipc(),
-    }
+    info.update(mount=True, network=True, pid=True, ipc=True, sysv_ipc_disabled=_disable_ipc())
+    return info
 
 
-def _disable_sysv_ipc() -> bool:
-    """Allow no System V shared memory, message queues or semaphores in the worker's IPC namespace.
+def _enter_user_namespace(libc: Libc, spare_uid: int) -> dict[str, Any]:
+    """A user namespace mapping our uid to 0 and, where possible, a second uid to 1 for the children.
+
+    Only a process outside the namespace may write a map of two ids, so a helper forked first does
+    it once we have unshared: as root it writes the maps itself (the second id is ``spare_uid``);
+    otherwise it runs Debian uidmap's set-uid ``newuidmap``/``newgidmap`` with the first id of the
+    user's ``/etc/subuid`` and ``/etc/subgid`` ranges. If that fails the namespace maps our uid
+    alone and children share it (``second_uid`` false, ``uid_warning`` says why).
+    """
+    uid, gid = os.geteuid(), os.getegid()
+    go_read, go_write = os.pipe()
+    done_read, done_write = os.pipe()
+    helper = os.fork()
+    if helper == 0:
+        os.close(go_write)
+        os.close(done_read)
+        target = os.getppid()
+        answer = b"-"
+        if os.read(go_read, 1) == b"u":
+            answer = _write_two_id_maps(target, uid, gid, spare_uid)
+        os.write(done_write, answer)
+        os._exit(0)
+    os.close(go_read)
+    os.close(done_write)
+    try:
+        try:
+            libc.unshare(CLONE_NEWUSER)
+        except OSError as exc:
+            os.write(go_write, b"x")
+            raise IsolationError(f"no user namespace for a non-root user ({exc})") from None
+        os.write(go_write, b"u")
+        answer = os.read(done_read, 4096)
+    finally:
+        os.close(go_write)
+        os.close(done_read)
+        os.waitpid(helper, 0)
+    if answer == b"ok":
+        return {"user_namespace": True, "second_uid": True}
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"0 {uid} 1")
+    _write("/proc/self/gid_map", f"0 {gid} 1")
+    return {"user_namespace": True, "second_uid": False, "uid_warning": answer.decode(errors="replace")}
+
+
+def _write_two_id_maps(pid: int, uid: int, gid: int, spare_uid: int) -> bytes:
+    try:
+        if os.geteuid() == 0:
+            _write(f"/proc/{pid}/uid_map", f"0 {uid} 1\n1 {spare_uid} 1")
+            _write(f"/proc/{pid}/gid_map", f"0 {gid} 1\n1 {spare_uid} 1")
+            return b"ok"
+        sub_uid, sub_gid = _subordinate("/etc/subuid", uid), _subordinate("/etc/subgid", gid)
+        if sub_uid is None or sub_gid is None:
+            return b"no /etc/subuid or /etc/subgid range for this user (see useradd, usermod --add-subuids)"
+        for tool, own, sub in (("newuidmap", uid, sub_uid), ("newgidmap", gid, sub_gid)):
+            path = next(
+                (f"{d}/{tool}" for d in ("/usr/bin", "/bin", "/usr/sbin") if os.path.exists(f"{d}/{tool}")),
+                None,
+            )
+            if path is None:
+                return f"{tool} is not installed (Debian package uidmap)".encode()
+            argv = [path, str(pid), "0", str(own), "1", "1", str(sub), "1"]
+            child = os.posix_spawn(path, argv, {})
+            if os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) != 0:
+                return f"{tool} refused to map a second id".encode()
+        return b"ok"
+    except OSError as exc:
+        return f"could not map a second id: {exc}".encode()
+
+
+def _subordinate(path: str, own: int) -> int | None:
+    """The first id of this user's subordinate range in ``/etc/subuid``-style ``path``."""
+    import pwd
+
+    try:
+        names = {str(own), pwd.getpwuid(own).pw_name}
+    except KeyError:
+        names = {str(own)}
+    try:
+        with open(path) as handle:
+            for line in handle:
+                parts = line.strip().split(":")
+                if len(parts) == 3 and parts[0] in names and int(parts[2]) >= 1:
+                    return int(parts[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def become_namespace_init(libc: Libc) -> None:
+    """Fork the process that is pid 1 of the new PID namespace; the original waits and exits."""
+    child = os.fork()
+    if child:
+        for fd in (0, 1):
+            os.close(fd)
+        _, status = os.waitpid(child, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _disable_ipc() -> bool:
+    """Allow no System V IPC objects and no POSIX message queues in the worker's IPC namespace.
 
     Such objects outlive the process that made them, so one program could leave data (or hold
-    memory) for the next. These limits are per IPC namespace: the host keeps its own.
+    memory) for the next. These limits are per IPC namespace: the host keeps its own. (The seccomp
+    filter refuses the ``mq_*`` calls too.)
     """
+    settings = (
+        ("kernel/shmmni", "0"), ("kernel/msgmni", "0"), ("kernel/sem", "0 0 0 0"),
+        ("fs/mqueue/queues_max", "0"),
+    )  # fmt: skip
     try:
-        for name, value in (("shmmni", "0"), ("msgmni", "0"), ("sem", "0 0 0 0")):
-            _write(f"/proc/sys/kernel/{name}", value)
+        for name, value in settings:
+            _write(f"/proc/sys/{name}", value)
     except OSError:
         return False
     return True
+
+
+def private_runs_dir() -> str:
+    """Basic mode: a directory of our own (mode 0700, random name) to hold each run's directory."""
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="arcforge-sandbox-")
 
 
 def _write(path: str, text: str) -> None:
@@ -210,7 +318,7 @@ def staging_dir(readonly: list[str]) -> str:
     )
 
 
-def build_root(libc: Libc, *, staging: str, readonly: list[str]) -> None:
+def build_root(libc: Libc, *, staging: str, readonly: list[str], tmp_bytes: int) -> None:
     """Build a tmpfs root of read-only binds plus a writable tmpfs ``/tmp``; ``pivot_root`` into it.
 
     ``staging`` is any existing directory; in this private mount namespace a tmpfs mounted on it
@@ -239,7 +347,7 @@ def build_root(libc: Libc, *, staging: str, readonly: list[str]) -> None:
         staging + "/tmp",
         "tmpfs",
         MS_NOSUID | MS_NODEV | MS_NOEXEC,
-        "size=16m,nr_inodes=1024,mode=0755",
+        f"size={tmp_bytes},nr_inodes=1024,mode=0755",
     )
     os.chdir(staging)
     os.makedirs(".old", exist_ok=True)
@@ -250,27 +358,14 @@ def build_root(libc: Libc, *, staging: str, readonly: list[str]) -> None:
     libc.mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
-def resize_tmp(libc: Libc, size: int) -> None:
-    """Set the size of the worker's ``/tmp`` tmpfs (the most one program may write there)."""
-    libc.mount(
-        None, "/tmp", None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={size},nr_inodes=1024"
-    )
-
-
 def confine_child(
-    libc: Libc,
-    *,
-    keep_fd: int,
-    uid: int | None,
-    workdir: str,
-    limits: list[tuple[int, int]],
+    libc: Libc, *, keep_fd: int, workdir: str, limits: list[tuple[int, int]], uid: int | None
 ) -> None:
     """Confine a freshly forked program child before it runs anything of the program.
 
-    It leaves its parent's session, keeps only the result pipe (stdin, stdout and stderr become
-    ``/dev/null``), moves into ``workdir`` (fresh and empty), takes its resource limits and, when
-    root, becomes ``uid`` with no groups; otherwise (in a user namespace, or as an ordinary user) it
-    drops every capability it may hold.
+    It leaves its parent's session, keeps only its channel (stdin, stdout and stderr become
+    ``/dev/null``), moves into ``workdir`` (fresh and empty), takes its resource limits and, given
+    a ``uid``, becomes it with no groups (so it holds no capabilities).
     """
     os.setsid()
     null = os.open("/dev/null", os.O_RDWR)
@@ -278,16 +373,12 @@ def confine_child(
         os.dup2(null, fd)
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, max(65536, min(resource.getrlimit(resource.RLIMIT_NOFILE)[1], 1 << 20)))
-    if uid is not None:
-        os.chown(workdir, uid, uid)
     os.chdir(workdir)
     set_limits(limits)
     if uid is not None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
-    else:  # in a user namespace we are "root" there: give up every capability instead
-        libc.drop_capabilities()
     # Not done here, for speed: the server already set PR_SET_NO_NEW_PRIVS (inherited, irreversible)
     # and emptied its environment (copied), before its first fork.
 

@@ -13,12 +13,14 @@ was serving is retried once on the fresh worker before :class:`SandboxError` is 
 
 from __future__ import annotations
 
+import array
 import asyncio
 import contextlib
 import json
 import logging
 import os
 import secrets
+import socket
 import struct
 import sys
 from collections.abc import Sequence
@@ -26,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from arcforge.errors import SandboxError, UsageError
-from arcforge.sandbox.results import GridResult, Limits, PairResult, results_from_wire
+from arcforge.sandbox.libraries import Library, load_libraries
+from arcforge.sandbox.results import MAX_LINE, GridResult, Limits, PairResult, results_from_wire
 from arcforge.task.grid import Grid
 from arcforge.task.model import Task
 
@@ -35,82 +38,157 @@ __all__ = ["Sandbox"]
 _LOG = logging.getLogger(__name__)
 _SERVER = Path(__file__).with_name("_forkserver.py")
 _HEADER = struct.Struct(">I")
-_MAX_REPLY = 64 << 20
+_MAX_REPLY = 1 << 20
 _ISOLATION_MODES = ("auto", "namespaces", "user-namespace", "basic")
+_CGROUP_SLACK = 384 << 20  # the server's own memory, its tmpfs and page tables, beyond one program's cap
 
 
 class _Worker:
-    """One fork server process and the framing to talk to it."""
+    """One fork server process, its control socket, and one socket pair per program."""
 
-    def __init__(self, process: asyncio.subprocess.Process, info: dict[str, Any]) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, control: socket.socket) -> None:
         self.process = process
-        self.info = info
+        self.control = control
+        self.info: dict[str, Any] = {}
         self.broken = False
+        self._buffer = bytearray()
 
     @classmethod
-    async def start(cls, *, uid: int, mode: str) -> _Worker:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-I", str(_SERVER),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-            env={}, cwd="/", limit=_MAX_REPLY,
-        )  # fmt: skip
-        worker = cls(process, {})
+    async def start(cls, config: dict[str, Any]) -> _Worker:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            reply = await asyncio.wait_for(worker.message({"uid": uid, "mode": mode}), timeout=60)
-        except (SandboxError, TimeoutError) as exc:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-I", str(_SERVER),
+                stdin=theirs.fileno(), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                env={}, cwd="/",
+            )  # fmt: skip
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        ours.setblocking(False)
+        worker = cls(process, ours)
+        try:
+            async with asyncio.timeout(60):
+                await worker.send(json.dumps(config, separators=(",", ":")).encode())
+                raw = await worker.receive()
+            reply = json.loads(raw)
+        except (SandboxError, TimeoutError, ValueError) as exc:
             await worker.kill()
             raise SandboxError(f"the sandbox worker did not start ({exc}); is numpy installed?") from None
-        if "error" in reply or not reply.get("ready"):
+        if not isinstance(reply, dict) or "error" in reply or not reply.get("ready"):
             await worker.kill()
-            raise SandboxError(str(reply.get("error", "the sandbox worker did not start")))
+            error = reply.get("error") if isinstance(reply, dict) else None
+            raise SandboxError(str(error or "the sandbox worker did not start"))
         worker.info = dict(reply.get("isolation", {}))
         return worker
 
-    async def exchange(self, message: dict[str, Any], *bodies: bytes, frames: int = 1) -> list[bytes]:
-        """Send a JSON message (plus raw frames), read ``frames`` frames back; failure breaks the worker."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        out = [json.dumps(message, separators=(",", ":")).encode(), *bodies]
+    async def send(self, body: bytes, fd: int = -1) -> None:
+        """One frame on the control socket, with ``fd`` passed alongside (``SCM_RIGHTS``)."""
+        loop = asyncio.get_running_loop()
+        frame = _HEADER.pack(len(body)) + body
         try:
-            self.process.stdin.write(b"".join(_HEADER.pack(len(body)) + body for body in out))
-            await self.process.stdin.drain()
-            replies = []
-            for _ in range(frames):
-                size = _HEADER.unpack(await self.process.stdout.readexactly(_HEADER.size))[0]
-                if size > _MAX_REPLY:
-                    raise SandboxError(f"the sandbox worker sent a reply of {size} bytes")
-                replies.append(await self.process.stdout.readexactly(size))
-        except (OSError, asyncio.IncompleteReadError) as exc:
+            if fd >= 0:
+                ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))]
+                while True:
+                    try:
+                        sent = self.control.sendmsg([frame], ancillary)
+                        break
+                    except BlockingIOError:
+                        writable = loop.create_future()
+                        loop.add_writer(self.control, writable.set_result, None)
+                        try:
+                            await writable
+                        finally:
+                            loop.remove_writer(self.control)
+                frame = frame[sent:]
+            if frame:
+                await loop.sock_sendall(self.control, frame)
+        except OSError as exc:
+            self.broken = True
+            raise SandboxError(f"the sandbox worker failed ({type(exc).__name__})") from None
+
+    async def receive(self) -> bytes:
+        """The next frame from the control socket."""
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                if len(self._buffer) >= _HEADER.size:
+                    size = _HEADER.unpack_from(self._buffer)[0]
+                    if size > _MAX_REPLY:
+                        raise SandboxError(f"the sandbox worker sent a reply of {size} bytes")
+                    if len(self._buffer) >= _HEADER.size + size:
+                        frame = bytes(self._buffer[_HEADER.size : _HEADER.size + size])
+                        del self._buffer[: _HEADER.size + size]
+                        return frame
+                chunk = await loop.sock_recv(self.control, 65536)
+                if not chunk:
+                    raise SandboxError("the sandbox worker ended")
+                self._buffer += chunk
+        except OSError as exc:
             self.broken = True
             raise SandboxError(f"the sandbox worker failed ({type(exc).__name__})") from None
         except BaseException:
             self.broken = True
             raise
-        return replies
 
-    async def message(self, message: dict[str, Any]) -> dict[str, Any]:
-        """Send one JSON message and read one JSON reply (the start-up handshake)."""
-        [raw] = await self.exchange(message)
+    async def execute(self, header: bytes, body: bytes, cap: int) -> tuple[bytes, bytes]:
+        """Run one program: its own socket pair carries the request in and the result lines out.
+
+        The fork server only forwards the child's end; it never sees the program or its results.
+        """
+        loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            reply = json.loads(raw)
-        except ValueError:
-            reply = None
-        if not isinstance(reply, dict):
+            try:
+                await self.send(header, theirs.fileno())
+            finally:
+                theirs.close()
+            ours.setblocking(False)
+            with contextlib.suppress(OSError):  # a child that could not be confined reads nothing
+                await loop.sock_sendall(ours, _HEADER.pack(len(body)) + body)
+            data = bytearray()
+            while True:
+                try:
+                    chunk = await loop.sock_recv(ours, 1 << 18)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                data += chunk
+                if len(data) >= cap:  # the rest would be dropped anyway: stop reading, close
+                    break
+        except BaseException:
             self.broken = True
-            raise SandboxError("the sandbox worker sent a malformed reply")
-        return reply
+            raise
+        finally:
+            ours.close()
+        return await self.receive(), bytes(data[:cap])
 
     async def kill(self) -> None:
         self.broken = True
-        if self.process.stdin is not None:
-            self.process.stdin.close()
+        self.control.close()
         if self.process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.process.kill()
         await self.process.wait()
-        # Close the pipes' transport now: uvloop (uvicorn's loop) refuses to close with it open.
+        # Close the process transport now: uvloop (uvicorn's loop) refuses to close with it open.
         transport = getattr(self.process, "_transport", None)
         if transport is not None:
             transport.close()
+        paths = list(reversed(self.info.get("cgroup", {}).get("paths", [])))
+        for _ in range(50):  # the worker's other processes die with it, a moment later
+            for path in list(paths):
+                with contextlib.suppress(FileNotFoundError):
+                    try:
+                        os.rmdir(path)
+                    except OSError:
+                        continue
+                paths.remove(path)
+            if not paths:
+                return
+            await asyncio.sleep(0.01)
 
 
 class Sandbox:
@@ -119,12 +197,18 @@ class Sandbox:
     ``async with Sandbox() as sandbox: results = await sandbox.run(code, grids)``. ``isolation`` is
     ``"auto"`` (kernel namespaces where allowed, else the basic layer), ``"namespaces"`` (fail if not
     allowed), ``"user-namespace"`` (namespaces inside a user namespace, what a non-root user gets;
-    as root it tests that path) or ``"basic"`` (resource limits and a Python audit hook only; see
-    ``docs/sandbox.md``).
+    as root it tests that path) or ``"basic"`` (Landlock, seccomp, resource limits and a Python audit
+    hook; refused as root; see ``docs/sandbox.md``). ``libraries`` are solver libraries (``.py``
+    files or folders) imported once in every worker; :attr:`libraries` names and hashes them.
     """
 
     def __init__(
-        self, workers: int | None = None, limits: Limits | None = None, *, isolation: str = "auto"
+        self,
+        workers: int | None = None,
+        limits: Limits | None = None,
+        *,
+        isolation: str = "auto",
+        libraries: Sequence[str | os.PathLike[str]] | None = None,
     ) -> None:
         if workers is not None and not (isinstance(workers, int) and 1 <= workers <= 256):
             raise UsageError(f"sandbox workers must be 1-256, not {workers!r}")
@@ -136,6 +220,7 @@ class Sandbox:
         self.limits = limits or Limits()
         self.mode = isolation
         self._uid_base = 1_000_000 + secrets.randbelow(1 << 30)
+        self._libraries: list[Library] = load_libraries(list(libraries or []))
         self._idle: asyncio.Queue[int] | None = None
         self._pool: list[_Worker | None] = []
         self._info: dict[str, Any] = {}
@@ -152,6 +237,11 @@ class Sandbox:
         """What the workers enforce: ``mode`` ("namespaces" or "basic"), ``uid``-style details."""
         return dict(self._info)
 
+    @property
+    def libraries(self) -> list[dict[str, Any]]:
+        """Each solver library's name, path, sha256 and modules (for a run's manifest)."""
+        return [library.manifest() for library in self._libraries]
+
     async def start(self) -> None:
         if self._idle is not None:
             return
@@ -162,16 +252,32 @@ class Sandbox:
 
     async def _spawn(self, index: int) -> _Worker:
         mode = "auto" if self.mode == "namespaces" else self.mode
-        worker = await _Worker.start(uid=self._uid_base + index, mode=mode)
+        limits = self.limits
+        config = {
+            "uid": self._uid_base + index,
+            "mode": mode,
+            "tmp_bytes": limits.file_size_bytes,
+            "cgroup": {
+                "memory_bytes": limits.memory_bytes + limits.file_size_bytes + _CGROUP_SLACK,
+                "pids": 80,
+                "cpu_weight": 100,
+            },
+            "libraries": [library.to_wire() for library in self._libraries],
+        }
+        worker = await _Worker.start(config)
         if self.mode in ("namespaces", "user-namespace") and not worker.info.get("namespaces"):
             await worker.kill()
             raise SandboxError(
                 f"kernel namespaces are not allowed here ({worker.info.get('reason')}); use isolation='auto'"
             )
-        if worker.info.get("mode") == "basic" and self.mode == "auto" and not self._info:
-            _LOG.warning(
-                "sandbox: no kernel namespaces (%s); using the basic layer", worker.info.get("reason")
-            )
+        if not self._info:
+            info = worker.info
+            if info.get("mode") == "basic" and self.mode == "auto":
+                _LOG.warning("sandbox: no kernel namespaces (%s); using the basic layer", info.get("reason"))
+            if info.get("uid_warning"):
+                _LOG.warning("sandbox: programs share the worker's uid: %s", info["uid_warning"])
+            if not info.get("seccomp", {}).get("loaded"):
+                _LOG.warning("sandbox: no system-call filter (%s)", info.get("seccomp", {}).get("reason"))
         self._info = self._info or worker.info
         return worker
 
@@ -191,11 +297,12 @@ class Sandbox:
         if not values:
             return []
         limits = limits or self.limits
-        header = {"id": 0, "count": len(values), "limits": limits.to_wire()}
+        header = json.dumps({"limits": limits.to_wire()}, separators=(",", ":")).encode()
         body = _pack(code, values)
+        cap = (1 << 20) + len(values) * MAX_LINE
         for attempt in (1, 2):
             try:
-                ending, data = await self._request(header, body, timeout=limits.wall_s + 10)
+                ending, data = await self._request(header, body, cap, timeout=limits.wall_s + 10)
             except SandboxError:
                 if attempt == 2:
                     raise
@@ -204,12 +311,14 @@ class Sandbox:
                 account = json.loads(ending)
             except ValueError:
                 account = None
-            if not isinstance(account, dict):
-                raise SandboxError("the sandbox worker sent a malformed reply")
+            if not isinstance(account, dict) or "error" in account:
+                raise SandboxError(
+                    f"the sandbox worker failed: {account.get('error') if account else ending[:200]!r}"
+                )
             return results_from_wire(data, len(values), account, limits)
         raise AssertionError("unreachable")
 
-    async def _request(self, header: dict[str, Any], body: bytes, *, timeout: float) -> list[bytes]:
+    async def _request(self, header: bytes, body: bytes, cap: int, *, timeout: float) -> tuple[bytes, bytes]:
         assert self._idle is not None
         idle = self._idle
         index = await idle.get()
@@ -222,7 +331,7 @@ class Sandbox:
                 worker = self._pool[index] = await self._spawn(index)
             try:
                 async with asyncio.timeout(timeout):  # cheaper than wait_for: no extra task
-                    return await worker.exchange(header, body, frames=2)
+                    return await worker.execute(header, body, cap)
             except TimeoutError:
                 await worker.kill()
                 raise SandboxError(f"the sandbox worker did not answer within {timeout:g} s") from None

@@ -163,19 +163,21 @@ def grid_result_from_wire(message: Any) -> GridResult:
 def results_from_wire(data: bytes, count: int, ending: dict[str, Any], limits: Limits) -> list[GridResult]:
     """One result per grid from a child's raw result lines and the server's account of its end.
 
-    The lines are the program process's own output, so each is parsed and checked on its own; the
-    first line for a grid counts. Grids with no line get what ended the process (:func:`ending_result`).
+    The lines are the program process's own output, so each is parsed and checked on its own, and
+    nothing in them can raise: a line too long, too deeply nested, not UTF-8 or not JSON makes every
+    grid still without a result ``invalid_output`` (only a hostile program writes such a line to
+    the result channel). The first line for a grid counts. Grids with no line get what ended the
+    process (:func:`ending_result`).
     """
     messages: list[Any] = [None] * count
     fatal = None
+    malformed = False
     for line in data.split(b"\n"):
         if not line:
             continue
-        try:
-            message = json.loads(line)
-        except ValueError:
-            continue
+        message = _parse_line(line)
         if not isinstance(message, dict):
+            malformed = True
             continue
         if "fatal" in message:
             fatal = str(message["fatal"])[:2000]
@@ -183,8 +185,40 @@ def results_from_wire(data: bytes, count: int, ending: dict[str, Any], limits: L
         index = message.get("i")
         if type(index) is int and 0 <= index < count and messages[index] is None:
             messages[index] = message
-    missing = GridResult("exception", error=fatal) if fatal is not None else ending_result(ending, limits)
-    return [grid_result_from_wire(m) if m is not None else missing for m in messages]
+        elif type(index) is not int or not 0 <= index < count:
+            malformed = True
+    if fatal is not None:
+        missing = GridResult("exception", error=fatal)
+    elif malformed and not ending.get("killed"):
+        missing = GridResult("invalid_output", error=_MALFORMED)
+    else:
+        missing = ending_result(ending, limits)
+    results = []
+    for message in messages:
+        try:
+            results.append(grid_result_from_wire(message) if message is not None else missing)
+        except Exception:  # a value whose str() or slicing fails: still only this program's problem
+            results.append(GridResult("invalid_output", error=_MALFORMED))
+    return results
+
+
+_MALFORMED = "not a grid: the program wrote something other than a result line to its result channel"
+MAX_LINE = 1 << 20
+
+
+def _parse_line(line: bytes) -> Any:
+    """One result line as JSON, or None for anything a real result line never is.
+
+    A real line is one flat object well under :data:`MAX_LINE` bytes. Deep nesting makes the JSON
+    decoder raise ``RecursionError`` and long numbers ``ValueError`` (Python's digit limit): both
+    are caught here, like invalid UTF-8.
+    """
+    if len(line) > MAX_LINE:
+        return None
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError, MemoryError):
+        return None
 
 
 def ending_result(ending: dict[str, Any], limits: Limits) -> GridResult:
