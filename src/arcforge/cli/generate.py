@@ -59,6 +59,10 @@ def register(subparsers: Any) -> None:
         sub.set_defaults(handler=_generate, kind=kind)
         finish_run_options(sub)
 
+    from arcforge.cli._synthesis import add_tasks_parser  # generate tasks (arcforge.synthesis)
+
+    add_tasks_parser(kinds)
+
 
 def _generate(args: argparse.Namespace) -> int:
     import asyncio
