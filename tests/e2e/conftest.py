@@ -49,8 +49,9 @@ def new_context(browser: Any, page_errors: list[str]) -> Iterator[Any]:
     """``new_context(viewport=..., howto_seen=True)``: a fresh browser context (cookies, storage)."""
     contexts: list[Any] = []
 
-    def make(*, viewport: dict[str, int] | None = None, howto_seen: bool = True) -> Any:
-        context = browser.new_context(viewport=viewport or DESKTOP)
+    def make(*, viewport: dict[str, int] | None = None, howto_seen: bool = True, axe: bool = False) -> Any:
+        # axe-core is injected as an inline script, which the pages' CSP forbids: only axe contexts bypass it
+        context = browser.new_context(viewport=viewport or DESKTOP, bypass_csp=axe)
         if howto_seen:
             context.add_init_script("try { localStorage.setItem('arcforge:howto-seen', '1') } catch (e) {}")
         context.on("page", lambda page: watch_errors(page, page_errors))

@@ -113,7 +113,7 @@ PASSWORD = "browser password"
 
 def output_grid(page: Any) -> list[list[int]]:
     """The output grid as the page shows it, read from the cells' colour classes."""
-    return page.evaluate(
+    rows: list[list[int]] = page.evaluate(
         """() => {
           const grid = document.querySelector('#output-host .grid');
           const h = Number(grid.dataset.height), w = Number(grid.dataset.width);
@@ -124,6 +124,7 @@ def output_grid(page: Any) -> list[list[int]]:
           return rows;
         }"""
     )
+    return rows
 
 
 def cell(page: Any, row: int, column: int, *, where: str = "output") -> Any:

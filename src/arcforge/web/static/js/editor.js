@@ -95,7 +95,7 @@ export class Editor {
   apply(tool, fn, extra = {}) {
     if (this.locked) return false;
     const before = cloneRows(this.grid);
-    const [grid, cells, selection] = fn(before);
+    const [grid, cells, selection] = fn(cloneRows(before));
     if (!grid) return false;
     this.grid = grid;
     if (selection !== undefined) this.selection = selection;

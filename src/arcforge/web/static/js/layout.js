@@ -16,7 +16,7 @@ export function availableHeight() {
 
 // Choose side-by-side or stacked for `grids` (arrays of rows) in the #io box; returns the box per grid.
 export function fitWorkspace(io, grids) {
-  const width = io.clientWidth || 300;
+  const width = (io.clientWidth || 300) - 8; // the grid hosts' padding
   const height = availableHeight();
   const gap = 16;
   const side = Math.floor((width - gap * (grids.length - 1)) / grids.length);
@@ -26,12 +26,15 @@ export function fitWorkspace(io, grids) {
   return { width: stacked ? width : side, height };
 }
 
+// A train pair's cell size, and whether its input and output go one under the other (a narrow column).
 export function trainCell(pairsHost, pair) {
   const width = Math.max(160, pairsHost.clientWidth || 260);
-  const box = Math.floor((width - 40) / 2);
   const rows = Math.max(pair.input.length, pair.output.length);
   const cols = Math.max(pair.input[0].length, pair.output[0].length);
-  return fitCell(rows, cols, box, 180, { min: 3, max: 22 });
+  const side = fitCell(rows, cols, Math.floor((width - 40) / 2), 180, { min: 3, max: 22 });
+  const stackedSize = fitCell(rows, cols, width, 150, { min: 3, max: 22 });
+  const stacked = stackedSize >= side * 1.4;
+  return { size: stacked ? stackedSize : side, stacked };
 }
 
 // Train pairs start folded on a narrow screen, open on a wide one (the person's choice wins after that).
@@ -52,4 +55,21 @@ export function onResize(fn) {
     clearTimeout(timer);
     timer = setTimeout(fn, 120);
   });
+}
+
+// A grid bigger than its column (zoomed in) scrolls inside it: such a host joins the tab order so the
+// keyboard can scroll it too.
+export function markScrollable(hosts) {
+  for (const host of hosts) {
+    const scrolls = host.scrollWidth > host.clientWidth + 1 || host.scrollHeight > host.clientHeight + 1;
+    if (scrolls) {
+      host.tabIndex = 0;
+      host.setAttribute("role", "region");
+      host.setAttribute("aria-label", `${host.dataset.name || "grid"} (scrolls)`);
+    } else {
+      host.removeAttribute("tabindex");
+      host.removeAttribute("role");
+      host.removeAttribute("aria-label");
+    }
+  }
 }

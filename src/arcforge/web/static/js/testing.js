@@ -12,7 +12,7 @@ import { Editor } from "./editor.js";
 import { PALETTE, COLOUR_NAMES, cloneRows, distance, drawGrid, gridBlock } from "./grids.js";
 import { initHelp } from "./help.js";
 import { bindKeys } from "./keys.js";
-import { fitWorkspace, initTrainFold, onResize, trainCell } from "./layout.js";
+import { fitWorkspace, initTrainFold, markScrollable, onResize, trainCell } from "./layout.js";
 import { TracesPanel } from "./traces.js";
 import { VariationsPanel } from "./variations.js";
 import { dropWork, fingerprint, loadWork, saveWork, workKey } from "./work.js";
@@ -152,10 +152,10 @@ function renderTrain() {
   host.replaceChildren(...state.task.train.map((pair, i) => {
     // a swap version's pair whose output is a test output the viewer may not see yet comes withheld
     const output = pair.output || pair.input;
-    const size = trainCell(host, { input: pair.input, output });
-    return el("div", { class: "pair" },
+    const { size, stacked } = trainCell(host, { input: pair.input, output });
+    return el("div", { class: `pair${stacked ? " stacked" : ""}` },
       gridBlock(pair.input, `Input ${i + 1}`, { size }),
-      el("span", { class: "arrow", "aria-hidden": "true", text: "→" }),
+      el("span", { class: "arrow", "aria-hidden": "true", text: stacked ? "↓" : "→" }),
       pair.output ? gridBlock(pair.output, `Output ${i + 1}`, { size })
         : el("p", { class: "withheld", text: `Output ${i + 1} withheld: ${pair.withheld || "not shown to you yet"}` }));
   }));
@@ -218,6 +218,7 @@ function relayout() {
   const host = $("answer").querySelector(".answer-host");
   if (host && status.answer) host.replaceChildren(drawGrid(status.answer, { size: editor.cellPx(status.answer), label: "the answer" }));
   $("zoom-level").textContent = `${Math.round(editor.zoom * 100)}%`;
+  markScrollable([$("input-host"), $("output-host"), ...(host ? [host] : [])]);
   updateDistance();
 }
 
