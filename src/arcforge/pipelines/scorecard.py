@@ -3,8 +3,9 @@
 The rule and the confidence intervals are :mod:`arcforge.task.scoring`'s (the ARC Prize rule; the task
 list comes from the ground truth, so a missing task scores 0; unknown tasks are listed and ignored).
 This module adds what a benchmark report needs on top: the ground truth built from dataset tasks,
-whether *each* attempt was right (to mark the pictures), and a refusal of entry lists longer than the
-task's test inputs, which means the entries are misaligned and any score would be wrong.
+whether *each* attempt was right (to mark the pictures), and what to do with entry lists longer than the
+task's test inputs: the extra entries are ignored with a warning (they can never count), or with
+``strict=True`` refused, as ``arcforge score --strict`` does.
 
 Submission keys are task ids. Tasks of version 0 are keyed by their id; a signed variation (version
 N > 0) by ``"ID:vN"``, so a dataset holding several versions of one task scores each separately.
@@ -35,6 +36,7 @@ class Scorecard:
 
     result: SubmissionScore
     attempt_correct: Mapping[str, tuple[tuple[bool, ...], ...]]
+    warnings: tuple[str, ...] = ()  # entries beyond a task's test inputs, ignored
 
     @property
     def score(self) -> float:
@@ -47,10 +49,6 @@ class Scorecard:
     @property
     def unknown_task_ids(self) -> tuple[str, ...]:
         return self.result.unknown_tasks
-
-    @property
-    def missing_task_ids(self) -> tuple[str, ...]:
-        return self.result.missing_tasks
 
     def to_json(self) -> dict[str, Any]:
         """``arcforge.task.scoring``'s summary, each ``per_task`` entry with its ``attempt_correct``."""
@@ -67,11 +65,13 @@ def score_entries(
     truths: Iterable[Task],
     *,
     source: str = "submission",
+    strict: bool = False,
 ) -> Scorecard:
     """Score ``entries`` (task id -> attempts per test input) against ``truths`` (tasks with test outputs).
 
-    Raises :class:`SubmissionError` when a task has more entries than test inputs (or an entry more than
-    two attempts), :class:`DatasetError` when a task has no test outputs to score against.
+    Entries beyond a task's test inputs are ignored with a warning (with ``strict``, a
+    :class:`SubmissionError`); an entry of more than two attempts is a :class:`SubmissionError`;
+    a task with no test outputs to score against is a :class:`DatasetError`.
     """
     truth: dict[str, list[Grid | None]] = {}
     for task in truths:
@@ -84,13 +84,20 @@ def score_entries(
         truth[submission_key(task)] = outputs
     if not truth:
         raise DatasetError("the dataset selection holds no tasks to score against")
+    warnings: list[str] = []
+    trimmed = dict(entries)
     for task_id, outputs in truth.items():
         given = entries.get(task_id, ())
         if len(given) > len(outputs):
-            raise SubmissionError(
-                f"{source}: task {task_id!r} has {len(given)} entries but {len(outputs)} test input(s) "
+            problem = (
+                f"task {task_id!r} has {len(given)} entries but {len(outputs)} test input(s) "
                 "(one entry per test input, in order)"
             )
+            if strict:
+                raise SubmissionError(f"{source}: {problem}")
+            warnings.append(f"{problem}; entries {len(outputs)}-{len(given) - 1} ignored")
+            trimmed[task_id] = given[: len(outputs)]
+    entries = trimmed
     try:
         result = score_submission(entries, truth)
     except SubmissionError as exc:
@@ -106,4 +113,4 @@ def score_entries(
         for task_id, outputs in truth.items()
         if task_id in entries
     }
-    return Scorecard(result, correct)
+    return Scorecard(result, correct, tuple(warnings))
