@@ -136,37 +136,51 @@ def test_resume_with_a_different_command_is_refused(tmp_path: Path, capsys) -> N
     assert "not a run directory" in capsys.readouterr().err
 
 
-def test_generate_reasoning_records_the_explanation(tmp_path: Path, capsys) -> None:
-    tasks = [training().get(TILE_TASK)]
+def test_generate_reasoning_predicts_the_test_outputs_and_verify_checks_them(tmp_path: Path, capsys) -> None:
+    task = training().get(TILE_TASK)
+    right = json.dumps(task.test[0].output.to_list())
+    wrong = json.dumps(task.test[0].input.to_list())
+    texts = {
+        0: "The 2x2 input is tiled 3x3; the middle band is mirrored.\n\nRule: tile and mirror.\n\n"
+        f"Test 1 output:\n```json\n{right}\n```",
+        1: f"Rule: tile.\n\nTest 1 output:\n```json\n{wrong}\n```",
+    }
+    calls = iter(range(2))
+
+    def responder(request: dict) -> object:
+        from arcforge.testing import reply
+
+        return reply(texts[next(calls)], cost=0.01, prompt_tokens=100, completion_tokens=50)
+
     run = tmp_path / "run"
-    text = "The 2x2 input is tiled 3x3; the middle band of tiles is mirrored.\n\nRule: tile and mirror."
-    with ScriptedServer(responder=responder_for(tasks, {TILE_TASK: text})) as server:
-        assert (
-            main(
-                [
-                    "generate",
-                    "reasoning",
-                    "--model",
-                    "openai:any",
-                    "--base-url",
-                    server.base_url,
-                    "--dataset",
-                    "arc-agi-2/training",
-                    "--task_ids",
-                    json.dumps([TILE_TASK]),
-                    "--out",
-                    str(run),
-                    "--no-cache",
-                ]
-            )
-            == 0
-        )
+    base = ["generate", "reasoning", "--model", "openai:any", "--dataset", "arc-agi-2/training",
+            "--task_ids", json.dumps([TILE_TASK]), "--no-cache", "--concurrency", "1"]  # fmt: skip
+    with ScriptedServer(responder=responder) as server:
+        assert main([*base, "--base-url", server.base_url, "--samples", "2", "--out", str(run)]) == 0
         prompt = server.requests[0].json["messages"][-1]["content"]
-    assert "Test 1" not in prompt and "Example 2" in prompt
-    (record,) = _records(run)
-    assert record["kind"] == "reasoning" and record["reasoning"] == text and record["python_code"] is None
-    assert main(["verify", str(run)]) == 1
-    assert "reasoning run" in capsys.readouterr().err
+    assert "Test 1" in prompt and "Example 2" in prompt and right not in prompt
+    first, second = sorted(_records(run), key=lambda r: r["sample_index"])
+    assert first["kind"] == "reasoning" and first["reasoning"] == texts[0] and first["python_code"] is None
+    assert first["predictions"] == [task.test[0].output.to_list()] and first["template"] == "reasoning-v2"
+    assert second["predictions"] == [task.test[0].input.to_list()]
+    capsys.readouterr()
+    assert main(["verify", str(run), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["by_outcome"] == {"verified": 1, "wrong_output": 1} and summary["tasks_verified"] == 1
+    assert summary["cost_usd"] == 0.02 and summary["cost_per_verified_usd"] == 0.02
+    assert summary["tokens_per_verified"] == 300
+
+    # the first reasoning template asks for no grid: its traces are not verifiable, and say so
+    old = tmp_path / "v1"
+    with ScriptedServer(responder=lambda request: "Rule: tile and mirror.") as server:
+        assert (
+            main([*base, "--base-url", server.base_url, "--template", "reasoning-v1", "--out", str(old)]) == 0
+        )
+    (record,) = _records(old)
+    assert record["predictions"] is None and record["status"] == "ok"
+    capsys.readouterr()
+    assert main(["verify", str(old), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["by_outcome"] == {"no_prediction": 1}
 
 
 def test_usage_mistakes_exit_2(tmp_path: Path, capsys) -> None:

@@ -9,7 +9,7 @@ import pytest
 from arcforge.datasets import load_dataset
 from arcforge.errors import UsageError
 from arcforge.prompts import AGENTS, build_messages, list_templates, load_template
-from arcforge.task.encoding import ENCODINGS
+from arcforge.task.encoding import ENCODINGS, encode_grid
 from arcforge.task.grid import Grid
 from arcforge.task.model import Pair, Task
 
@@ -55,8 +55,11 @@ def test_code_and_direct_prompts_show_test_inputs_and_reasoning_shows_only_train
     for agent in ("code", "direct"):
         text = build_messages(agent, task)[-1]["content"]
         assert "Test 1" in text and "Test 2" in text and "[[1,2],\n [3,4]]" in text
-    reasoning = build_messages("reasoning", task)[-1]["content"]
+    reasoning = build_messages("reasoning", task, template="reasoning-v1")[-1]["content"]
     assert "Example 2" in reasoning and "Test 1" not in reasoning
+    predicting = build_messages("reasoning", task)[-1]["content"]  # v2 asks for the test outputs
+    assert "Test 1" in predicting and '"Test N output:"' in predicting
+    assert not any(encode_grid(sentinel) in predicting for sentinel in _task_with_sentinels()[1])
     assert "2 test input(s)" in build_messages("direct", task)[-1]["content"]
 
 

@@ -14,11 +14,15 @@ __all__ = ["register"]
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "verify",
-        help="run a run's programs on every train and test pair (writes RUN_DIR/verification.jsonl)",
-        description="Run every program of a generate-code run in the sandbox on every train and test pair. "
-        "A sample is verified only when all its pairs pass.",
+        help="check a run's samples: programs on every train and test pair, reasoning traces by their "
+        "predicted test outputs (appends to RUN_DIR/verification.jsonl)",
+        description="Run every program of a code run in the sandbox on every train and test pair, and check "
+        "the predicted test outputs of a reasoning run. A sample is verified only when all its pairs pass. "
+        "Results are appended as they come: a stopped verify continues where it was.",
     )
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run directory made by `arcforge generate code`")
+    parser.add_argument(
+        "run_dir", metavar="RUN_DIR", help="a run directory made by `arcforge generate` or `benchmark code`"
+    )
     parser.add_argument(
         "--workers", type=positive_int, metavar="N", help="sandbox processes (default: one per core)"
     )
@@ -28,6 +32,11 @@ def register(subparsers: Any) -> None:
         default=2.0,
         metavar="S",
         help="wall-clock seconds for one program on all its task's grids (default: 2)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="verify every sample again (default: continue, verifying only what verification.jsonl lacks)",
     )
     parser.add_argument(
         "--no-progress",
@@ -54,6 +63,7 @@ def _verify(args: argparse.Namespace) -> int:
             workers=args.workers,
             limits=Limits(wall_s=args.timeout),
             progress=False if args.json else args.progress,
+            fresh=args.fresh,
         )
     )
     if args.json:

@@ -36,6 +36,7 @@ __all__ = [
     "RunDirectory",
     "default_run_path",
     "new_run_id",
+    "truncate_partial_line",
     "utc_now",
     "write_json_atomic",
 ]
@@ -257,7 +258,7 @@ class RunDirectory:
         if self._records_file is not None and self._log_file is not None:
             return self._records_file, self._log_file
         self._lock = _lock_run(self.path)
-        _truncate_partial_line(self.records_path)
+        truncate_partial_line(self.records_path)
         self._records_file = self.records_path.open("a", encoding="utf-8")
         self._log_file = (self.path / LOG).open("a", encoding="utf-8")
         self._last_fsync = time.monotonic()
@@ -338,7 +339,7 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _truncate_partial_line(path: Path) -> None:
+def truncate_partial_line(path: Path) -> None:
     """Cut a last line that has no newline (a write killed half-way) so appends start clean."""
     try:
         with path.open("rb+") as handle:

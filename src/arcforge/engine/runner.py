@@ -27,7 +27,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,7 @@ class WorkItem:
 
     key: str
     payload: Any = field(default=None, compare=False)
+    attempt: int = field(default=0, compare=False)  # > 0: asked again on resume (earlier records kept)
 
 
 Worker = Callable[[WorkItem], Awaitable[Mapping[str, Any]]]
@@ -133,7 +134,11 @@ async def run_tasks(
     except BaseException:
         run.close()
         raise
-    pending = [item for item in all_items if item.key not in state.done]
+    pending = [
+        replace(item, attempt=state.redo[item.key]) if item.key in state.redo else item
+        for item in all_items
+        if item.key not in state.done
+    ]
     del state.done  # only the keys to redo are needed from here on
     session = _Session(
         run=run,

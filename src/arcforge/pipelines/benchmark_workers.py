@@ -42,7 +42,9 @@ async def make_worker(
 
         async def direct(item: WorkItem) -> dict[str, Any]:
             task, sample = item.payload
-            return await _direct_record(task, sample, options=options, client=client, template=template)
+            return await _direct_record(
+                task, sample, options=options, client=client, template=template, attempt=item.attempt
+            )
 
         yield direct
         return
@@ -54,14 +56,26 @@ async def make_worker(
         async def code(item: WorkItem) -> dict[str, Any]:
             task, sample = item.payload
             return await _code_record(
-                task, sample, options=options, client=client, template=template, sandbox=sandbox
+                task,
+                sample,
+                options=options,
+                client=client,
+                template=template,
+                sandbox=sandbox,
+                attempt=item.attempt,
             )
 
         yield code
 
 
 async def _complete(
-    task: Task, sample: int, *, options: BenchmarkOptions, client: ModelClient, template: PromptTemplate
+    task: Task,
+    sample: int,
+    *,
+    options: BenchmarkOptions,
+    client: ModelClient,
+    template: PromptTemplate,
+    attempt: int = 0,
 ) -> dict[str, Any]:
     """Ask the model and build the record with the generation pipeline's :func:`complete_record` (the
     direct agent's reply is parsed here; ``build_record`` only checks it is not empty)."""
@@ -73,18 +87,31 @@ async def _complete(
         options.mode, task, encoding=options.encoding or DEFAULT_ENCODING, template=template
     )
     record = await complete_record(
-        client, options.mode, task, sample, messages=messages, options=options, template=template
+        client,
+        options.mode,
+        task,
+        sample,
+        messages=messages,
+        options=options,
+        template=template,
+        attempt=attempt,
     )
     return dict(record)
 
 
 async def _direct_record(
-    task: Task, sample: int, *, options: BenchmarkOptions, client: ModelClient, template: PromptTemplate
+    task: Task,
+    sample: int,
+    *,
+    options: BenchmarkOptions,
+    client: ModelClient,
+    template: PromptTemplate,
+    attempt: int = 0,
 ) -> dict[str, Any]:
     from arcforge.pipelines.records import mark_parse_failure
     from arcforge.prompts import parse_direct
 
-    record = await _complete(task, sample, options=options, client=client, template=template)
+    record = await _complete(task, sample, options=options, client=client, template=template, attempt=attempt)
     if record["status"] != Status.OK:
         return record
     try:
@@ -108,8 +135,9 @@ async def _code_record(
     client: ModelClient,
     template: PromptTemplate,
     sandbox: Any,
+    attempt: int = 0,
 ) -> dict[str, Any]:
-    record = await _complete(task, sample, options=options, client=client, template=template)
+    record = await _complete(task, sample, options=options, client=client, template=template, attempt=attempt)
     if record["status"] != Status.OK or not record.get("python_code"):
         return record
     inputs = [pair.input for pair in task.train] + [pair.input for pair in task.test]

@@ -151,7 +151,14 @@ async def generate(
             messages = build_messages(options.kind, task, encoding=encoding, template=template)
             prompts[(task.id, task.version)] = messages
         record = await complete_record(
-            client, options.kind, task, sample_index, messages=messages, options=options, template=template
+            client,
+            options.kind,
+            task,
+            sample_index,
+            messages=messages,
+            options=options,
+            template=template,
+            attempt=item.attempt,
         )
         return dict(record)
 

@@ -37,6 +37,8 @@ __all__ = [
     "model_params",
 ]
 
+ATTEMPT_STRIDE = 1_000_000  # a retried sample's cache key: sample_index + stride * attempt
+
 # ModelError.kind (the client's failure kinds) -> what --resume does with the record
 _ERROR_KINDS: dict[str, ErrorKind] = {
     "rate_limit": ErrorKind.SERVER,
@@ -100,9 +102,13 @@ async def complete_record(
     messages: list[dict[str, Any]],
     options: SamplingOptions,
     template: PromptTemplate,
+    attempt: int = 0,
 ) -> RunRecord:
     """Ask ``client`` for sample ``sample_index`` of ``task`` and return its :func:`build_record`; a
-    :class:`ModelError` (after the client's retries) gives an ``error`` record with the time it took."""
+    :class:`ModelError` (after the client's retries) gives an ``error`` record with the time it took.
+
+    ``attempt`` > 0 (the item is asked again on resume) makes the request's cache key new, so a retried
+    parse failure gets a new reply rather than the cached one it could not parse."""
     from arcforge.models import ChatRequest
 
     request = ChatRequest(
@@ -110,7 +116,7 @@ async def complete_record(
         temperature=options.temperature,
         max_tokens=options.max_tokens,
         reasoning_effort=options.reasoning_effort,
-        sample_index=sample_index,
+        sample_index=sample_index + ATTEMPT_STRIDE * attempt,  # only the cache key sees it
     )
     started = time.monotonic()
     try:
@@ -129,7 +135,13 @@ async def complete_record(
         record.update(retries=int(getattr(exc, "retries", 0) or 0), error_kind=error_kind(exc).value)
         return record
     return build_record(
-        kind, task, sample_index, messages=messages, model=options.model, template=template, completion=completion
+        kind,
+        task,
+        sample_index,
+        messages=messages,
+        model=options.model,
+        template=template,
+        completion=completion,
     )
 
 

@@ -75,6 +75,16 @@ def format_verification(summary: VerifySummary) -> str:
         f"{summary.tasks_verified} of {summary.tasks} task(s) have a verified program "
         f"({summary.elapsed_s:.1f} s)"
     )
+    spent = format_cost(summary.cost_usd)
+    per = summary.cost_per_verified_usd
+    tokens = summary.tokens_per_verified
+    lines.append(
+        f"yield: {summary.verified / summary.samples:.1%} of samples; " if summary.samples else "yield: -; "
+    )
+    lines[-1] += (
+        f"cost {spent} in all, {format_cost(per) if per is not None else '-'} per verified sample; "
+        f"{f'{tokens:,.0f}' if tokens is not None else '-'} tokens per verified sample"
+    )
     if summary.by_outcome.get("unknown"):
         lines.append(
             "unknown: every pair with an output passed, but the run holds no test output to check "

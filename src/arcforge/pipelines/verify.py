@@ -1,16 +1,25 @@
-"""Verification of generated programs: every program on every train and test pair, in the sandbox.
+"""Verification of generated samples: programs on every train and test pair in the sandbox, reasoning
+traces by their predicted test outputs; streamed, appended as results come, resumable.
 
-:func:`verify_run` reads a run's records, runs each program once on all of its task's inputs (one
-sandbox execution per sample, so a program's start-up is paid once) and streams thousands of them
-through the sandbox pool, a bounded number in flight. The task comes from the record's ``task_data``,
-so a run directory verifies on its own; the same program text on the same task (samples
-that came out identical) is executed once. Each sample gets one line in ``RUN_DIR/verification.jsonl``
-(written to a temporary file and renamed, so a reader never sees half a file):
-``{key, task_id, task_version, sample_index, verified, outcome, pairs: [{split, index, status, output,
-error}]}``. A pair's ``status`` is ``passed``, ``failed`` (the wrong grid, in ``output``) or the
-sandbox's failure kind (``timeout``, ``exception``, ...). A sample is **verified** only when every
-train *and* test pair passed. Its ``outcome`` is ``verified``, ``wrong_output``, the first failure kind
-of its pairs, ``unknown`` (a test output the data lacks), or, for a record without a program, its
+:func:`verify_run` streams a run's current records (those no resume superseded) and checks each one:
+
+- a **program** (``generate code``, ``benchmark code``) runs once on all of its task's inputs (one
+  sandbox execution per sample, so a program's start-up is paid once); the same program text on the same
+  task (samples that came out identical, usually neighbours in the file) is executed once;
+- a **reasoning trace** made with a template that asks for the test outputs (``reasoning-v2`` on) is
+  checked by its ``predictions``: one grid per test input, each compared with the test output.
+
+The task comes from the record's ``task_data``, so a run directory verifies on its own. At most
+:data:`IN_FLIGHT` samples are in flight and nothing is kept per sample once its line is written, so
+memory does not grow with the run. Each sample gets one line in ``verification.jsonl``
+(:mod:`arcforge.pipelines.verification_file`), appended as it finishes: a killed ``verify`` continues
+where it stopped, and a finished one only verifies what a resume added (``fresh=True`` redoes all).
+
+A pair's ``status`` is ``passed``, ``failed`` (the wrong grid, in ``output``) or the sandbox's failure
+kind (``timeout``, ``exception``, ...). A sample is **verified** only when every train *and* test pair
+passed (a reasoning trace: every test output). Its ``outcome`` is ``verified``, ``wrong_output``, the
+first failure kind of its pairs, ``unknown`` (a test output the data lacks), ``no_prediction`` (a
+reasoning reply without a grid for every test input), or, for a record without a program, its
 generation status (``parse_failure``, ``error``).
 """
 
@@ -18,55 +27,45 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
-import os
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from arcforge.engine import RunDirectory, utc_now
+from arcforge.engine import RunDirectory, Status, cost_is_unknown, utc_now
 from arcforge.engine.progress import RunProgress
+from arcforge.engine.records import current_records
 from arcforge.errors import InvalidTaskError, RunError
+from arcforge.pipelines.verification_file import (
+    VERIFICATION_FILE,
+    VerificationLog,
+    VerifySummary,
+    entry_identity,
+    iter_entries,
+    summarize,
+)
+from arcforge.task.grid import Grid
 from arcforge.task.model import Task
 
 if TYPE_CHECKING:
     from arcforge.sandbox import Limits, PairResult, Sandbox
 
-__all__ = ["VERIFICATION_FILE", "VerifySummary", "load_verification", "sample_outcome", "verify_run"]
+__all__ = [
+    "IN_FLIGHT",
+    "VERIFICATION_FILE",
+    "VerifySummary",
+    "load_verification",
+    "sample_outcome",
+    "summarize",
+    "verify_run",
+]
 
-VERIFICATION_FILE = "verification.jsonl"
-_IN_FLIGHT = 256
+IN_FLIGHT = 256  # samples being checked at once (the pool queues the rest); bounds memory
+_RECENT_PROGRAMS = 4096  # results kept for identical programs (neighbouring samples of a task)
 _FAILURE_ORDER = ("syntax_error", "no_solver", "exception", "timeout", "memory", "invalid_output")
 
-
-@dataclass(frozen=True, slots=True)
-class VerifySummary:
-    """How many samples there were, how many are verified, and the count of each outcome."""
-
-    path: Path
-    samples: int
-    verified: int
-    by_outcome: dict[str, int]
-    tasks: int = 0
-    tasks_verified: int = 0
-    elapsed_s: float = 0.0
-    failures: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_dir": str(self.path),
-            "samples": self.samples,
-            "verified": self.verified,
-            "not_verified": self.samples - self.verified,
-            "tasks": self.tasks,
-            "tasks_verified": self.tasks_verified,
-            "by_outcome": dict(self.by_outcome),
-            "failures": dict(self.failures),
-            **self.failures,
-            "elapsed_s": self.elapsed_s,
-        }
+_Results = Callable[[str, Task], Awaitable[list["PairResult"]]]
 
 
 def sample_outcome(pairs: list[dict[str, Any]]) -> str:
@@ -89,120 +88,183 @@ async def verify_run(
     workers: int | None = None,
     limits: Limits | None = None,
     progress: bool | None = None,
+    fresh: bool = False,
 ) -> VerifySummary:
-    """Verify every program of the run in ``path``; write ``verification.jsonl``; return the summary.
+    """Verify the samples of the run in ``path`` not yet in ``verification.jsonl``; return the summary
+    of the whole run (``fresh``: forget earlier results and verify everything again).
 
-    ``sandbox`` may be a started :class:`~arcforge.sandbox.Sandbox` to reuse; otherwise one with
-    ``workers`` processes (default: one per core) and ``limits`` is started and closed here. Raises
-    :class:`RunError` for a folder that holds no run, or a run without programs (a reasoning run).
+    ``sandbox`` may be a started :class:`~arcforge.sandbox.Sandbox` (or anything with its ``run_task``)
+    to reuse; otherwise one with ``workers`` processes (default: one per core) and ``limits`` is started
+    and closed here, only when a program is left to run. Raises :class:`RunError` for a folder that
+    holds no run, or a `benchmark direct` run (grids, not programs).
     """
-    import time
-
-    from arcforge.sandbox import Sandbox
-
     run = RunDirectory.open(path)
-    kind = run.config.get("kind")
-    if kind in ("reasoning", "direct"):
-        made_by = (
-            "a reasoning run" if kind == "reasoning" else "a `benchmark direct` run (grids, not programs)"
+    if run.config.get("kind") == "direct":
+        raise RunError(
+            f"{run.path} is a `benchmark direct` run (grids, not programs): it holds no programs to verify; its score.json is its verdict"
         )
-        raise RunError(f"{run.path} is {made_by}: it holds no programs to verify (generate code instead)")
-    records = [r for r in run.iter_records() if r.get("kind", "code") == "code"]
     started = time.monotonic()
-    if sandbox is None:
-        async with Sandbox(workers=workers, limits=limits) as own:
-            entries = await _verify_records(records, own, progress=progress)
-    else:
-        entries = await _verify_records(records, sandbox, progress=progress)
-    _write_lines(run.path / VERIFICATION_FILE, entries)
-    return summarize(run.path, entries, elapsed_s=round(time.monotonic() - started, 3))
+    totals = _scan(run)
+    done = set() if fresh else {entry_identity(entry) for entry in iter_entries(run.path)}
+    todo_count = totals.current - sum(1 for key, attempt in done if totals.replaced.get(key, 0) == attempt)
 
+    def todo() -> Iterable[dict[str, Any]]:
+        for record in current_records(run.iter_records(), totals.replaced):
+            if entry_identity(record) not in done and record.get("kind", "code") in ("code", "reasoning"):
+                yield record
 
-def summarize(path: Path, entries: Iterable[dict[str, Any]], *, elapsed_s: float = 0.0) -> VerifySummary:
-    """The summary of verification entries (as written in ``verification.jsonl``)."""
-    outcomes: Counter[str] = Counter()
-    failures: Counter[str] = Counter()
-    tasks: dict[str, bool] = {}
-    for entry in entries:
-        outcomes[entry["outcome"]] += 1
-        task = f"{entry.get('task_id')}:v{entry.get('task_version', 0)}"
-        tasks[task] = tasks.get(task, False) or bool(entry["verified"])
-        if not entry["verified"]:
-            failures[entry["outcome"]] += 1
-    samples = sum(outcomes.values())
-    return VerifySummary(
-        path=path,
-        samples=samples,
-        verified=outcomes.get("verified", 0),
-        by_outcome=dict(sorted(outcomes.items(), key=lambda item: (-item[1], item[0]))),
-        tasks=len(tasks),
-        tasks_verified=sum(tasks.values()),
-        elapsed_s=elapsed_s,
-        failures={kind: count for kind, count in sorted(failures.items()) if count},
+    new = 0
+    with (
+        VerificationLog(run.path, fresh=fresh) as log,
+        RunProgress(total=max(todo_count, 0), description="verify", enabled=progress, usage=False) as bar,
+    ):
+
+        async def check_all(results_for: _Results | None) -> int:
+            return await _stream(todo(), results_for, log, bar)
+
+        if totals.programs and todo_count > 0 and sandbox is None:
+            from arcforge.sandbox import Sandbox
+
+            async with Sandbox(workers=workers, limits=limits) as own:
+                new = await check_all(_deduplicated(own))
+        else:
+            new = await check_all(_deduplicated(sandbox) if sandbox is not None else None)
+    entries = (
+        entry
+        for entry in _latest(run.path)
+        if totals.replaced.get(str(entry.get("key")), 0) == int(entry.get("attempt") or 0)
+    )
+    return summarize(
+        run.path,
+        entries,
+        elapsed_s=round(time.monotonic() - started, 3),
+        cost_usd=None if totals.cost_unknown else round(totals.cost_usd, 6),
+        tokens=totals.tokens,
+        new=new,
     )
 
 
 def load_verification(path: Path | str) -> dict[str, dict[str, Any]]:
-    """``verification.jsonl`` of a run, by record key; :class:`RunError` when the run is not verified."""
+    """``verification.jsonl`` of a run by record key (the last line of a key wins); :class:`RunError`
+    when the run is not verified. Holds every line: for small runs and tests (export streams)."""
     file = Path(path) / VERIFICATION_FILE
     if not file.is_file():
         raise RunError(f"{path} has no {VERIFICATION_FILE}: run `arcforge verify {path}` first")
-    entries = {}
-    with file.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    entry = json.loads(line)
-                except ValueError as exc:
-                    raise RunError(
-                        f"{file} line {number} is corrupt ({exc}); run `arcforge verify` again"
-                    ) from None
-                entries[entry["key"]] = entry
-    return entries
+    return {str(entry["key"]): entry for entry in iter_entries(path)}
 
 
-async def _verify_records(
-    records: list[dict[str, Any]], sandbox: Sandbox, *, progress: bool | None
-) -> list[dict]:
-    in_flight = asyncio.Semaphore(_IN_FLIGHT)  # the pool queues the rest; this bounds memory
-    # one execution per (program, task version): a run's records of one task version share its data
-    runs: dict[tuple[str, str, int], asyncio.Task[list[PairResult]]] = {}
+# internals --------------------------------------------------------------------------------------
+class _Totals:
+    """One pass over ``records.jsonl``: superseded keys, current count, whole-run cost and tokens."""
 
-    async def execute(code: str, task: Task) -> list[PairResult]:
-        async with in_flight:
-            return await sandbox.run_task(code, task)
+    def __init__(self) -> None:
+        self.replaced: dict[str, int] = {}
+        self.records = 0
+        self.programs = 0
+        self.cost_usd = 0.0
+        self.cost_unknown = 0
+        self.tokens = 0
 
-    def results_for(code: str, task: Task) -> asyncio.Task[list[PairResult]]:
+    @property
+    def current(self) -> int:
+        return self.records - sum(self.replaced.values())
+
+
+def _scan(run: RunDirectory) -> _Totals:
+    totals = _Totals()
+    for record in run.iter_records():
+        totals.records += 1
+        if record.get("supersedes"):
+            key = str(record.get("key"))
+            totals.replaced[key] = max(totals.replaced.get(key, 0), int(record["supersedes"]))
+        if record.get("python_code"):
+            totals.programs += 1
+        usage = record.get("usage") or {}
+        totals.tokens += int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0)
+        if cost_is_unknown(record):
+            totals.cost_unknown += 1
+        else:
+            totals.cost_usd += float(record.get("cost_usd") or 0.0)
+    return totals
+
+
+def _latest(path: Path) -> Iterable[dict[str, Any]]:
+    latest: dict[tuple[str, int], dict[str, Any]] = {}
+    for entry in iter_entries(path):
+        latest[entry_identity(entry)] = {
+            key: entry.get(key)
+            for key in ("key", "attempt", "task_id", "task_version", "verified", "outcome")
+        }
+    return latest.values()
+
+
+def _deduplicated(sandbox: Any) -> _Results:
+    """``sandbox.run_task`` with identical (program, task version) runs shared while recent."""
+    recent: OrderedDict[tuple[str, str, int], asyncio.Future[list[PairResult]]] = OrderedDict()
+
+    def results_for(code: str, task: Task) -> asyncio.Future[list[PairResult]]:
         key = (hashlib.sha256(code.encode()).hexdigest(), task.id, task.version)
-        if key not in runs:
-            runs[key] = asyncio.ensure_future(execute(code, task))
-        return runs[key]
+        future = recent.get(key)
+        if future is None:
+            future = asyncio.ensure_future(sandbox.run_task(code, task))
+            recent[key] = future
+            if len(recent) > _RECENT_PROGRAMS:
+                recent.popitem(last=False)
+        else:
+            recent.move_to_end(key)
+        return future
 
-    with RunProgress(total=len(records), description="verify", enabled=progress, usage=False) as bar:
+    return results_for
 
-        async def one(record: dict[str, Any]) -> dict[str, Any]:
-            entry = await _verify_record(record, results_for)
+
+async def _stream(
+    records: Iterable[dict[str, Any]], results_for: _Results | None, log: VerificationLog, bar: RunProgress
+) -> int:
+    """Check ``records`` with at most :data:`IN_FLIGHT` at once, appending each line as it is done."""
+    limit = asyncio.Semaphore(IN_FLIGHT)
+    written = 0
+
+    async def one(record: dict[str, Any]) -> None:
+        nonlocal written
+        try:
+            entry = await _check(record, results_for)
+            log.append(entry)
+            written += 1
             bar.advance(0, 0.0)
-            return entry
+        finally:
+            limit.release()
 
-        return list(await asyncio.gather(*(one(record) for record in records)))
+    async with asyncio.TaskGroup() as group:
+        for record in records:
+            await limit.acquire()
+            group.create_task(one(record))
+    return written
 
 
-async def _verify_record(record: dict[str, Any], results_for: Any) -> dict[str, Any]:
+async def _check(record: Mapping[str, Any], results_for: _Results | None) -> dict[str, Any]:
+    key, attempt = entry_identity(record)
     entry: dict[str, Any] = {
-        "key": record.get("key"),
+        "key": key,
+        "attempt": attempt,
         "task_id": record.get("task_id"),
         "task_version": record.get("task_version", 0),
         "sample_index": record.get("sample_index", 0),
         "verified": False,
-        "outcome": str(record.get("status") or "error"),
+        "outcome": str(record.get("status") or Status.ERROR),
         "pairs": [],
         "verified_at": utc_now(),
     }
     code = record.get("python_code")
-    if not code:
-        if entry["outcome"] == "ok":
-            entry["outcome"] = "parse_failure"
+    reasoning = record.get("kind") == "reasoning"
+    if reasoning:
+        if record.get("status") != Status.OK:
+            return entry
+        if record.get("predictions") is None:  # made with a template that asked for no grids
+            entry["outcome"] = "no_prediction"
+            return entry
+    elif not code:
+        if entry["outcome"] == Status.OK:
+            entry["outcome"] = Status.PARSE_FAILURE.value
         return entry
     try:
         task = Task.from_dict(
@@ -212,11 +274,39 @@ async def _verify_record(record: dict[str, Any], results_for: Any) -> dict[str, 
         )
     except (KeyError, TypeError, InvalidTaskError) as exc:
         raise RunError(f"record {record.get('key')} has no usable task_data ({exc})") from None
-    results = await results_for(code, task)
-    entry["pairs"] = [_pair(result) for result in results]
+    if reasoning:
+        entry["pairs"] = _prediction_pairs(record.get("predictions") or [], task)
+    else:
+        if results_for is None:
+            raise RunError("a program to verify but no sandbox")  # _scan counted no program: a bug
+        entry["pairs"] = [_pair(result) for result in await results_for(str(code), task)]
     entry["outcome"] = sample_outcome(entry["pairs"])
+    if (
+        reasoning
+        and entry["outcome"] == "unknown"
+        and any(p["status"] == "no_prediction" for p in entry["pairs"])
+    ):
+        entry["outcome"] = "no_prediction"
     entry["verified"] = entry["outcome"] == "verified"
     return entry
+
+
+def _prediction_pairs(predictions: list[Any], task: Task) -> list[dict[str, Any]]:
+    """A reasoning trace's predicted test outputs against the task's (all must match)."""
+    pairs = []
+    for index, pair in enumerate(task.test):
+        predicted = predictions[index] if index < len(predictions) else None
+        if predicted is None:
+            status = "no_prediction"
+        elif pair.output is None:
+            status = "unknown"
+        else:
+            try:
+                status = "passed" if Grid.from_rows(predicted) == pair.output else "failed"
+            except (InvalidTaskError, TypeError, ValueError):
+                status = "failed"
+        pairs.append({"split": "test", "index": index, "status": status, "output": predicted, "error": None})
+    return pairs
 
 
 def _pair(result: PairResult) -> dict[str, Any]:
@@ -224,13 +314,3 @@ def _pair(result: PairResult) -> dict[str, Any]:
     if result.status == "error":
         data["status"] = result.kind
     return data
-
-
-def _write_lines(path: Path, entries: list[dict[str, Any]]) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        for entry in entries:
-            handle.write(json.dumps(entry, separators=(",", ":")) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)

@@ -5,6 +5,8 @@ A template is ``templates/<agent>-v<version>.md``: a front matter (``agent``, ``
 :class:`string.Template` text with ``$task`` (the task laid out by :func:`arcforge.task.encoding.encode_task`),
 ``$encoding`` (how grids are written) and ``$test_count``. A run records the template's name and the
 sha256 of its file, so a changed wording is visible; a change of wording must raise the version.
+``reasoning-v1`` shows the reasoning agent the train pairs only; ``reasoning-v2`` also shows the test
+inputs and asks for the predicted test outputs, so a reasoning trace can be verified.
 
 :func:`build_messages` builds from ``task.without_test_outputs()`` only, so no test output can enter a
 prompt whatever the template says; the reasoning agent sees the train pairs alone.
@@ -46,7 +48,7 @@ class PromptTemplate:
     def render(self, task: Task, *, encoding: str = DEFAULT_ENCODING) -> list[dict[str, Any]]:
         """Chat messages for ``task`` (its test outputs are dropped first)."""
         visible = task.without_test_outputs()
-        if self.agent == "reasoning":
+        if self.agent == "reasoning" and self.version < 2:  # v1 explains the train pairs only
             visible = Task(id=visible.id, train=visible.train, test=(), version=visible.version)
         chosen = get_encoding(encoding)
         values = {
