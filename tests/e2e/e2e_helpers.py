@@ -39,8 +39,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(home: Path, *, dataset: str = str(TASKS)) -> Server:
-    """``arcforge serve`` on a free loopback port with its store in ``home``."""
+def start_server(home: Path, *, dataset: str = str(TASKS), runs: str | None = None) -> Server:
+    """``arcforge serve`` on a free loopback port with its store in ``home`` (and the runs viewer over
+    the ``runs`` folder when given)."""
     port = _free_port()
     db_url = f"sqlite:///{home / 'arcforge.db'}"
     env = {**os.environ, "ARCFORGE_HOME": str(home), "ARCFORGE_WEB_AUTH_PER_MINUTE": "1000"}
@@ -60,6 +61,7 @@ def start_server(home: Path, *, dataset: str = str(TASKS)) -> Server:
             "warning",
             "--backup-hours",
             "0",
+            *(["--runs", runs] if runs else []),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
