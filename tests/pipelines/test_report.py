@@ -139,11 +139,61 @@ def test_report_of_a_folder_that_is_not_a_finished_benchmark(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no score.json" in err and "arcforge benchmark direct --resume" in err
     RunDirectory.create(tmp_path / "gen", command="generate code", config={})
-    assert main(["report", str(tmp_path / "gen")]) == 1
-    err = capsys.readouterr().err
-    assert "is a `generate code` run" in err and "--resume" not in err
+    assert main(["report", str(tmp_path / "half"), str(tmp_path / "gen")]) == 2  # kinds are reported apart
+    assert "separately" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "nothing")]) == 1
     assert "not a run directory" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "empty")]) == 1
+    assert "not a run directory" in capsys.readouterr().err
+
+
+def test_generate_run_report_yield_costs_and_verified_programs(tmp_path, capsys):
+    """A real generate run against the scripted server (right, wrong, hostile and prose replies), before
+    and after `arcforge verify`."""
+    from generation_replies import (
+        OTHER_TASKS,
+        TILE_TASK,
+        generate_code_args,
+        responder_for,
+        standard_answers,
+        training,
+    )
+
+    from arcforge.testing import ScriptedServer
+
+    ids = [TILE_TASK, *OTHER_TASKS]
+    run = tmp_path / "gen"
+    with ScriptedServer(
+        responder=responder_for([training().get(t) for t in ids], standard_answers())
+    ) as server:
+        argv = generate_code_args(
+            server.base_url, "--task-ids", json.dumps(ids), "--out", str(run), "--samples", "2"
+        )
+        assert main([*argv, "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(run), "--json"]) == 0
+    before = Path(json.loads(capsys.readouterr().out)["markdown"]).read_text()
+    assert "Not verified yet" in before and "| openai:any (generate code) | 8 | not verified |" in before
+    assert main(["verify", str(run), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(run), "--json"]) == 0
+    paths = json.loads(capsys.readouterr().out)
+    markdown, html = Path(paths["markdown"]).read_text(), Path(paths["html"]).read_text()
+    assert Path(paths["html"]).parent == run
+    # 8 samples, 2 verified (the tile task's), 4 tasks, $0.01 a sample: $0.04 per verified sample
+    assert (
+        "| openai:any (generate code) | 8 | 2 (25.0%) | 1/4 | $0.0800 | $0.0400 | 8,000 / 1,600 | 4,800 |"
+        in markdown
+    )
+    assert f"| `{TILE_TASK}` | 2 | 2 | 0 | 0 | 2/2 (100%) | $0.0200 |" in markdown
+    assert f"| `{OTHER_TASKS[2]}` | 2 | 0 | 2 | 0 | 0/2 (0%) |" in markdown and "no_code" in markdown
+    assert "Verification outcomes:" in markdown and "verified 2" in markdown
+    assert "def solve(grid):" in markdown and "middle = [row[::-1] * 3 for row in grid]" in markdown
+    assert "os.system" not in markdown  # the hostile program is not verified, so not shown as one
+    assert html.count("<svg") >= 2 * (len(training().get(TILE_TASK).train) + 1)  # the tile task's pairs
+    assert "middle = [row[::-1] * 3 for row in grid]" in html and "<script" not in html
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
 @pytest.mark.browser

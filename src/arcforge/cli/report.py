@@ -1,4 +1,4 @@
-"""``arcforge report RUN_DIR [RUN_DIR ...]``: Markdown and HTML reports of benchmark runs."""
+"""``arcforge report RUN_DIR [RUN_DIR ...]``: Markdown and HTML reports of benchmark or generate runs."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import json
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report",
-        help="write report.md and a self-contained report.html for benchmark runs",
+        help="write report.md and a self-contained report.html for benchmark or generate runs",
         description=(
             "Write report.md and report.html (grids as pictures, no outside files) for one or more "
-            "benchmark run directories. With several runs: an accuracy-against-cost plot and a table "
-            "of who solved what."
+            "benchmark run directories (with several: an accuracy-against-cost plot and a table of who "
+            "solved what), or for generate runs (yield per task and status, cost and tokens per verified "
+            "sample, the verified programs with their grids)."
         ),
     )
-    parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="benchmark run directories")
+    parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="benchmark or generate run directories")
     parser.add_argument(
         "--out",
         metavar="DIR",

@@ -1,15 +1,18 @@
-"""``arcforge report``: ``report.md`` and a self-contained ``report.html`` for one or more benchmark runs.
+"""``arcforge report``: ``report.md`` and a self-contained ``report.html`` for benchmark or generate runs.
 
 :func:`write_report` reads each run directory (:mod:`arcforge.pipelines.report_data`), writes the
 Markdown report (tables only, readable in a terminal or on a forge) and the HTML one (the same tables
 plus grid pictures, :mod:`arcforge.pipelines.report_html`). With several runs both also get a
 per-task table of who solved what, and the HTML an accuracy-against-cost plot
 (:mod:`arcforge.pipelines.report_plot`). Files are written through a temporary name and renamed, so a
-reader never sees half a report.
+reader never sees half a report. Generate runs (code, reasoning) get their own report: yield per task
+and per status, cost and tokens per verified sample, the verified programs with their grids
+(:mod:`arcforge.pipelines.report_generate`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,7 +44,12 @@ def default_report_dir(run_dirs: Sequence[str | Path], *, now: datetime | None =
 def write_report(run_dirs: Sequence[str | Path], *, out: str | Path | None = None) -> ReportFiles:
     """Write ``report.md`` and ``report.html`` for ``run_dirs`` into ``out`` and return their paths."""
     if not run_dirs:
-        raise UsageError("give at least one benchmark run directory (arcforge report RUN_DIR [RUN_DIR ...])")
+        raise UsageError("give at least one run directory (arcforge report RUN_DIR [RUN_DIR ...])")
+    benchmarks = [_is_benchmark(Path(path)) for path in run_dirs]
+    if not any(benchmarks):
+        return _write_generate_report(run_dirs, out)
+    if not all(benchmarks):
+        raise UsageError("report benchmark runs and generate runs separately: their reports differ")
     runs = [load_benchmark_run(path) for path in run_dirs]
     folder = Path(out) if out is not None else default_report_dir(run_dirs)
     folder.mkdir(parents=True, exist_ok=True)
@@ -57,6 +65,44 @@ def write_report(run_dirs: Sequence[str | Path], *, out: str | Path | None = Non
     html = folder / "report.html"
     _write(markdown, render_markdown(runs, plot_name="accuracy_cost.png" if plot else None).encode("utf-8"))
     _write(html, render_html(runs, plot_png=plot).encode("utf-8"))
+    return ReportFiles(markdown=markdown, html=html, runs=len(runs))
+
+
+def _is_benchmark(path: Path) -> bool:
+    """A benchmark run (finished or not); anything else is reported as a generate run."""
+    if (path / "score.json").is_file():
+        return True
+    try:
+        command = json.loads((path / "manifest.json").read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return str(command or "").startswith("benchmark")
+
+
+def _write_generate_report(run_dirs: Sequence[str | Path], out: str | Path | None) -> ReportFiles:
+    """report.md and report.html of generate runs (:mod:`arcforge.pipelines.report_generate`)."""
+    from arcforge.pipelines.report_generate import generate_html, generate_markdown, load_generate_run
+    from arcforge.pipelines.report_html import _CSS
+
+    runs = [load_generate_run(path) for path in run_dirs]
+    folder = Path(out) if out is not None else default_report_dir(run_dirs)
+    folder.mkdir(parents=True, exist_ok=True)
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    intro = (
+        f"{len(runs)} run(s), generated {generated}. A sample is verified when its program reproduces every "
+        "train and test output in the sandbox (`arcforge verify`); yield is verified samples over samples."
+    )
+    lines = ["# arcforge generate report", "", intro, "", *generate_markdown(runs, _md)]
+    markdown, html = folder / "report.md", folder / "report.html"
+    _write(markdown, ("\n".join(lines) + "\n").encode("utf-8"))
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>arcforge generate report</title><style>{_CSS}</style></head><body>"
+        f"<header><h1>arcforge generate report</h1><p>{intro.replace('`', '')}</p></header>"
+        f"<main>{generate_html(runs)}</main></body></html>"
+    )
+    _write(html, page.encode("utf-8"))
     return ReportFiles(markdown=markdown, html=html, runs=len(runs))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -133,9 +134,10 @@ class RunIndex:
 
     @staticmethod
     def _location(folder: Path, cache_dir: Path | None) -> Path:
-        if os.access(folder, os.W_OK) or cache_dir is None:
+        if os.access(folder, os.W_OK):
             return folder / INDEX_NAME
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        cache_dir = cache_dir or Path(tempfile.gettempdir()) / f"arcforge-viewer-index-{os.getuid()}"
+        cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         return cache_dir / f"{sha256(str(folder).encode()).hexdigest()[:24]}.sqlite"
 
     def _connect(self) -> sqlite3.Connection:
