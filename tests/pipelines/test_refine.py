@@ -50,6 +50,7 @@ def test_one_shot_fails_and_refinement_solves_without_showing_a_test_output(
         assert main(_benchmark(server, dataset, tmp_path / "refined", "--refine", "2")) == 0
         result = json.loads(capsys.readouterr().out)
         assert result["score"] == 1.0
+        assert result["oracle"]["k"] == 2  # the oracle covers every program of the search
         # round 0: one wrong program; round 1: its revision (right); round 2: nothing left to revise
         assert len(server.requests) == 3 and model.right_answers == 1
         leaked = hidden_rows(1)

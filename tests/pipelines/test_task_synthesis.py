@@ -179,3 +179,22 @@ def test_hindsight_turns_a_wrong_but_clean_program_into_the_task_it_solves(
     [entry] = json.loads((run / "hindsight" / "dataset.json").read_text())
     assert entry["provenance"]["kind"] == "hindsight" and entry["provenance"]["source_task"] == "good"
     assert main(["data", "validate", str(run / "hindsight" / "tasks")]) == 0
+
+
+def test_a_budget_stopped_run_resumes_and_asks_nothing_twice(seeds: Path, tmp_path: Path, capsys) -> None:
+    run = tmp_path / "run"
+    with ScriptedServer(responder=_responder) as server:
+        base = ["generate", "tasks", "--model", "openai:scripted", "--base-url", server.base_url, "--no-cache",
+                "--no-progress", "--json"]  # fmt: skip
+        first = [*base, "--dataset", str(seeds), "--seeds", "good", "--samples", "3", "--concurrency", "1",
+                 "--max-cost", "0.002", "--out", str(run)]  # fmt: skip
+        assert main(first) == 0
+        stopped = json.loads(capsys.readouterr().out)
+        assert stopped["stopped"] == "max_cost" and stopped["tasks_written"] == 1
+        assert json.loads((run / "manifest.json").read_text())["status"] == "stopped_max_cost"
+        assert main([*base, "--resume", str(run), "--max-cost", "1"]) == 0
+        done = json.loads(capsys.readouterr().out)
+        assert len(server.requests) == 3  # the resume asked only the two samples not written
+    assert done["stopped"] is None and done["tasks_written"] == 3 and done["accepted"] == 3
+    assert len(list((run / "tasks").glob("*.json"))) == 3
+    assert len(json.loads((run / "dataset.json").read_text())) == 3

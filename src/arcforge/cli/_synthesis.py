@@ -32,7 +32,7 @@ def add_tasks_parser(kinds: Any) -> None:
         "run each in the sandbox to make a task of N pairs, check it, and write RUN_DIR/tasks/<id>.json and "
         "RUN_DIR/dataset.json (docs/data-formats.md, New tasks).",
     )
-    add_task_options(sub)
+    add_task_options(sub, dataset_default=None)  # unset: --resume takes the stored one
     sub.add_argument("--seeds", dest="task_ids", metavar="IDS", help="seed task ids (the --task-ids syntax)")
     add_model_options(sub)
     sub.add_argument("--samples", type=positive_int, metavar="K", help="generators per seed (default 1)")

@@ -223,16 +223,18 @@ def finish_benchmark(
     records = list(run.current_records())
     slots = [TaskSlot.of(task) for task in tasks]
     build = code_entries if options.mode == "code" else direct_entries
+    oracle_k = options.samples
     if run.config.get("refine"):  # attempts chosen with their reasons (selection.json)
-        from arcforge.pipelines.refine import refined_entries
+        from arcforge.pipelines.refine import most_calls_per_task, refined_entries
 
         entries = refined_entries(run.path, records, slots)
+        oracle_k = most_calls_per_task(records)  # the oracle is over every program of the search
     else:
         entries = build(records, slots)
     submission_path = run.path / "submission.json"
     write_submission(submission_path, entries)
     card = score_entries(entries, tasks, source=str(submission_path))
-    oracle = oracle_summary(records, tasks, k=options.samples) if options.mode == "code" else None
+    oracle = oracle_summary(records, tasks, k=oracle_k) if options.mode == "code" else None
     stopped = summary.stopped if summary is not None else None
     header = {
         "run_id": run.run_id,

@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from arcforge.task.grid import Grid
     from arcforge.task.model import Task
 
-__all__ = ["RefineOptions", "refine_tasks", "refined_entries", "sample_key_of"]
+__all__ = ["RefineOptions", "most_calls_per_task", "refine_tasks", "refined_entries", "sample_key_of"]
 
 DEFAULT_WIDTH = 4
 
@@ -331,6 +331,15 @@ def _combined(summaries: Sequence[RunSummary], *, elapsed: float) -> RunSummary:
         statuses=statuses,
         elapsed_s=round(elapsed, 3),
     )
+
+
+def most_calls_per_task(records: Sequence[Mapping[str, Any]]) -> int:
+    """The most model calls any task of a refined run made (the K of its oracle pass@K)."""
+    calls: dict[tuple[str, int], int] = {}
+    for record in latest_records(records):
+        key = (str(record.get("task_id")), int(record.get("task_version") or 0))
+        calls[key] = calls.get(key, 0) + 1
+    return max(calls.values(), default=0)
 
 
 def refined_entries(
