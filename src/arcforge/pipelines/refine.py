@@ -213,9 +213,10 @@ class _Search:
 
     def standing(self, records: Sequence[Mapping[str, Any]]) -> str:
         """`` · best train 0.67 · 2/5 tasks train-perfect`` (the progress bar's view of the search)."""
+        grouped = _by_task(records)
         best: list[float] = []
         for task in self.tasks:
-            programs = programs_of(r for r in records if _of(r, task))
+            programs = programs_of(grouped.get((task.id, task.version), []))
             best.append(max((p.train_accuracy for p in programs), default=0.0))
         if not records:
             return ""
@@ -226,8 +227,11 @@ class _Search:
     def plan(self, records: Sequence[Mapping[str, Any]], round_number: int) -> list[WorkItem]:
         """The revisions of round ``round_number``, from the records of the rounds before it only."""
         items = []
+        grouped = _by_task(records)
         for task in self.tasks:
-            own = [r for r in records if _of(r, task) and int(r.get("round") or 0) < round_number]
+            own = [
+                r for r in grouped.get((task.id, task.version), []) if int(r.get("round") or 0) < round_number
+            ]
             programs = programs_of(own)
             reason = self._ended(task, own, programs)
             if reason is None:
@@ -313,8 +317,12 @@ class _Search:
         return name
 
 
-def _of(record: Mapping[str, Any], task: Task) -> bool:
-    return record.get("task_id") == task.id and int(record.get("task_version") or 0) == task.version
+def _by_task(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, int], list[Mapping[str, Any]]]:
+    grouped: dict[tuple[str, int], list[Mapping[str, Any]]] = {}
+    for record in records:
+        key = (str(record.get("task_id")), int(record.get("task_version") or 0))
+        grouped.setdefault(key, []).append(record)
+    return grouped
 
 
 def _combined(summaries: Sequence[RunSummary], *, elapsed: float) -> RunSummary:
@@ -335,11 +343,7 @@ def _combined(summaries: Sequence[RunSummary], *, elapsed: float) -> RunSummary:
 
 def most_calls_per_task(records: Sequence[Mapping[str, Any]]) -> int:
     """The most model calls any task of a refined run made (the K of its oracle pass@K)."""
-    calls: dict[tuple[str, int], int] = {}
-    for record in latest_records(records):
-        key = (str(record.get("task_id")), int(record.get("task_version") or 0))
-        calls[key] = calls.get(key, 0) + 1
-    return max(calls.values(), default=0)
+    return max((len(items) for items in _by_task(latest_records(records)).values()), default=0)
 
 
 def refined_entries(
@@ -347,11 +351,7 @@ def refined_entries(
 ) -> dict[str, list[tuple[Grid | None, ...]]]:
     """The submission of a refined benchmark (attempts by :func:`select_with_reasons`), writing
     ``selection.json``: per task key and test input, each attempt's reason and programs."""
-    grouped: dict[tuple[str, int], list[Mapping[str, Any]]] = {}
-    for record in records:
-        grouped.setdefault((str(record.get("task_id")), int(record.get("task_version") or 0)), []).append(
-            record
-        )
+    grouped = _by_task(records)
     entries: dict[str, list[tuple[Grid | None, ...]]] = {}
     reasons: dict[str, Any] = {}
     for slot in slots:
