@@ -76,6 +76,11 @@ def test_one_shot_fails_and_refinement_solves_without_showing_a_test_output(
         "nothing left to revise"
         in json.loads((run / "refine.json").read_text())["tasks"]["recolor0:v0"]["reason"]
     )
+    assert main(["report", str(run)]) == 0
+    report = (run / "report.md").read_text()
+    assert "### Refinement" in report and "| 1 | 0.0% |" in report and "| 2 | 100.0% |" in report
+    assert "  - `recolor0:v0:s1` (round 1, train 2/2)" in report
+    assert "Lineage of <code>recolor0</code>" in (run / "report.html").read_text()
     manifest = json.loads((run / "manifest.json").read_text())
     assert (
         manifest["config"]["refine"]["rounds"] == 2

@@ -17,7 +17,7 @@ from typing import Any
 from arcforge.pipelines.refine_selection import Program, latest_records, programs_of, select_with_reasons
 from arcforge.task.model import Task
 
-__all__ = ["budget_curve", "lineage_lines", "refine_markdown", "refine_summary", "round_yield"]
+__all__ = ["budget_curve", "lineage_lines", "refine_html", "refine_markdown", "refine_summary", "round_yield"]
 
 
 def _by_task(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
@@ -154,3 +154,43 @@ def refine_markdown(path: Path, score: Mapping[str, Any], truths: Mapping[str, T
         if any(line.startswith("  ") for line in tree):  # only tasks with revisions
             lines += ["", f"Lineage of `{key}`:", "", *tree]
     return lines
+
+
+def refine_html(path: Path, score: Mapping[str, Any], truths: Mapping[str, Task | None]) -> str:
+    """The same as :func:`refine_markdown`, as an HTML fragment for ``report.html`` ("" when not refined)."""
+    from html import escape
+
+    from arcforge.engine import RunDirectory
+
+    run = RunDirectory.open(path)
+    if not run.config.get("refine"):
+        return ""
+    summary = refine_summary(path, score, truths)
+    per_solved = summary["cost_per_solved_task"]
+    curve = "".join(
+        f"<tr><td class='num'>{p['calls']}</td><td class='num'>{p['score']:.1%}</td></tr>"
+        for p in summary["budget_curve"]
+    )
+    rounds = "".join(
+        f"<tr><td class='num'>{r['round']}</td><td class='num'>{r['calls']}</td><td class='num'>{r['programs']}</td>"
+        f"<td class='num'>{r['train_perfect']}</td><td class='num'>{r['tasks_first_train_perfect']}</td></tr>"
+        for r in summary["rounds"]
+    )
+    records = run.records()
+    trees = []
+    for key in truths:
+        lines = lineage_lines(records, key)
+        if any(line.startswith("  ") for line in lines):
+            items = "".join(
+                f"<li style='margin-left:{(len(line) - len(line.lstrip())) * 0.75}em'>{escape(line.strip()[2:])}</li>"
+                for line in lines
+            )
+            trees.append(f"<p>Lineage of <code>{escape(key)}</code></p><ul>{items}</ul>")
+    cost = "–" if per_solved is None else f"${per_solved:.4f}"
+    return (
+        f"<h3>Refinement</h3><p>Cost per solved task: {escape(cost)} ({summary['tasks_solved']:g} solved, "
+        f"${summary['cost_usd']:.4f} in all).</p>"
+        f"<table><tr><th>model calls per task</th><th>score</th></tr>{curve}</table>"
+        "<table><tr><th>round</th><th>calls</th><th>programs</th><th>train-perfect</th>"
+        f"<th>tasks first train-perfect</th></tr>{rounds}</table>{''.join(trees)}"
+    )

@@ -210,11 +210,14 @@ def _run_section(run: BenchmarkRun, index: int) -> str:
     table = _task_table(run)
     open_tasks = len(run.task_ids) <= _OPEN_TASKS_LIMIT
     tasks = "".join(_task_details(run, task_id, open_=open_tasks) for task_id in run.task_ids)
+    from arcforge.pipelines.refine_report import refine_html  # budget curve etc. (refined runs)
+
+    refined = refine_html(run.path, run.score, run.tasks)
     return (
         f"<section id='run-{index}'><h2>{escape(run.label)}</h2>"
         f"<p class='muted'>run {escape(run.run_id)} &middot; dataset {escape(run.dataset)} &middot; "
         f"status {escape(run.status)} &middot; <code>{escape(str(run.path))}</code></p>"
-        f"<div class='cards'>{card_html}</div><h3>Per task</h3>{table}<h3>Attempts</h3>{tasks}</section>"
+        f"<div class='cards'>{card_html}</div><h3>Per task</h3>{table}{refined}<h3>Attempts</h3>{tasks}</section>"
     )
 
 
