@@ -12,6 +12,7 @@ import os
 import sys
 from typing import Any
 
+from arcforge.cli._sandbox_options import add_library_option, libraries_from, wall_from
 from arcforge.cli._task_options import add_json_option
 from arcforge.cli._terminal import printable
 from arcforge.errors import UsageError
@@ -41,9 +42,10 @@ def register(subparsers: Any) -> None:
     run.add_argument("--dataset", default=_DEFAULT_DATASET, metavar="NAME|PATH",
                      help=f"an embedded dataset name or a path (default: {_DEFAULT_DATASET})")  # fmt: skip
     run.add_argument("--version", type=int, default=0, metavar="N", help="task version (default 0)")
-    run.add_argument("--timeout", type=float, default=2.0, metavar="S",
+    run.add_argument("--wall-s", "--timeout", dest="wall_s", type=float, default=2.0, metavar="S",
                      help="wall-clock seconds for the program on all the task's grids (default: 2)")  # fmt: skip
     run.add_argument("--memory-mb", type=int, default=1024, metavar="MB", help="memory limit (default: 1024)")
+    add_library_option(run)
     add_json_option(run)
     run.set_defaults(handler=_run)
     parser.set_defaults(handler=lambda args: _missing_command(parser))
@@ -63,16 +65,18 @@ def _run(args: argparse.Namespace) -> int:
     from arcforge.sandbox import Limits, Sandbox
 
     code = _read_code(args.file)
-    if not args.timeout > 0 or args.memory_mb < 64:
-        raise UsageError("--timeout must be positive and --memory-mb at least 64")
+    wall_s = wall_from(args)
+    libraries = libraries_from(args)
+    if args.memory_mb < 64:
+        raise UsageError("--memory-mb must be at least 64")
     dataset = load_dataset(args.dataset)
     if not dataset.has(args.task, args.version):
         raise UnknownTaskError([args.task], dataset.name)
     task = dataset.get(args.task, args.version)
-    limits = Limits(wall_s=args.timeout, memory_bytes=args.memory_mb << 20)
+    limits = Limits(wall_s=wall_s, memory_bytes=args.memory_mb << 20)
 
     async def run() -> list[Any]:
-        async with Sandbox(workers=1, limits=limits) as sandbox:
+        async with Sandbox(workers=1, limits=limits, libraries=libraries) as sandbox:
             return await sandbox.run_task(code, task)
 
     pairs = asyncio.run(run())

@@ -261,7 +261,10 @@ def main() -> None:
         info = server.confinement.isolate()
         server.confinement.finish()
         _setup.load_libraries(config.get("libraries") or [])
-    except (_setup.SetupError, _setup.LibraryError) as exc:
+    except _setup.LibraryError as exc:
+        channel.send({"error": str(exc), "kind": "library"})
+        return
+    except _setup.SetupError as exc:
         channel.send({"error": str(exc)})
         return
     except OSError as exc:

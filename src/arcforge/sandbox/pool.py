@@ -80,6 +80,8 @@ class _Worker:
         if not isinstance(reply, dict) or "error" in reply or not reply.get("ready"):
             await worker.kill()
             error = reply.get("error") if isinstance(reply, dict) else None
+            if isinstance(reply, dict) and reply.get("kind") == "library":
+                raise UsageError(f"{error}; fix the library (no program was run)")
             raise SandboxError(str(error or "the sandbox worker did not start"))
         worker.info = dict(reply.get("isolation", {}))
         return worker
