@@ -106,6 +106,18 @@ def test_generate_code_refines_and_keeps_the_lineage(dataset: Path, tmp_path: Pa
     assert records["recolor0:v0:s2"]["parent"] == "recolor0:v0:s0"  # ties: the older program first
     assert records["recolor0:v0:s2"]["benchmark"]["train_passed"] == 2
 
+    assert main(["verify", str(run)]) == 0
+    assert main(["export", str(run), "--out", str(tmp_path / "final.jsonl")]) == 0
+    assert main(["export", str(run), "--conversations", "--out", str(tmp_path / "talk.jsonl")]) == 0
+    [final] = [json.loads(line) for line in (tmp_path / "final.jsonl").read_text().splitlines()]
+    [talk] = [json.loads(line) for line in (tmp_path / "talk.jsonl").read_text().splitlines()]
+    assert final["metadata"]["key"] == talk["metadata"]["key"] == "recolor0:v0:s2"  # the verified revision
+    roles = [m["role"] for m in talk["messages"]]
+    assert roles == ["system", "user", "assistant", "user", "assistant"]
+    assert "Expected output" in talk["messages"][3]["content"]
+    assert [m["role"] for m in final["messages"]] == ["system", "user", "assistant"]
+    assert final["messages"][-1] == talk["messages"][-1] and final["messages"][:2] == talk["messages"][:2]
+
 
 def test_per_task_call_budget_stops_the_search(dataset: Path, tmp_path: Path) -> None:
     model = RefineModel(1)
