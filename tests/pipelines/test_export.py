@@ -43,6 +43,7 @@ def test_export_chat_jsonl_with_augmentation(tmp_path: Path, capsys) -> None:
         "records": 9,
         "augmented": 8,
         "rejected": {},
+        "explanations_dropped": 0,
     }
     rows = [json.loads(line) for line in (run / "export.chat.jsonl").read_text().splitlines()]
     original, *augmented = rows
@@ -101,3 +102,35 @@ def test_export_needs_a_verified_run(tmp_path: Path, capsys) -> None:
     assert main(["export", str(run)]) == 1
     assert f"run `arcforge verify {run}` first" in capsys.readouterr().err
     assert main(["export", str(run), "--augment", "order:1,0"]) == 2
+
+
+def test_reasoning_traces_are_exported_with_their_predictions_transformed(tmp_path: Path, capsys) -> None:
+    from arcforge.task.grid import Grid
+    from arcforge.testing import reply
+
+    task = training().get(TILE_TASK)
+    right = json.dumps(task.test[0].output.to_list())
+    text = f"Rule: tile the input 3x3, mirroring the middle band.\n\nTest 1 output:\n```json\n{right}\n```"
+    run = tmp_path / "run"
+    with ScriptedServer(responder=lambda request: reply(text, cost=0.01)) as server:
+        args = ["generate", "reasoning", "--model", "openai:any", "--base-url", server.base_url, "--dataset",
+                "arc-agi-2/training", "--task-ids", TILE_TASK, "--out", str(run)]  # fmt: skip
+        assert main(args) == 0
+    assert main(["verify", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["export", str(run), "--augment", "rot90", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["verified_samples"] == 1 and summary["records"] == 2 and summary["augmented"] == 1
+    original, rotated = [json.loads(line) for line in (run / "export.chat.jsonl").read_text().splitlines()]
+    assert original["messages"][-1] == {"role": "assistant", "content": text}
+    assert rotated["metadata"]["transform"] == "rot90"
+    rot90 = parse_transform("rot90")
+    turned = rot90.apply_task(task)
+    assert encode_grid(turned.test[0].input) in rotated["messages"][1]["content"]
+    answer = rotated["messages"][-1]["content"]
+    predicted = json.loads(answer.split("```json\n", 1)[1].split("\n```", 1)[0])
+    assert Grid.from_rows(predicted) == turned.test[0].output != task.test[0].output
+    assert answer.startswith("Rule:") and "Test 1 output:" in answer
+    assert main(["export", str(run), "--format", "parquet", "--json"]) == 0
+    table = pq.read_table(run / "export.parquet").to_pylist()
+    assert len(table) == 1 and table[0]["messages"][-1]["content"] == text

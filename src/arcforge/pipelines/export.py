@@ -1,37 +1,54 @@
-"""Fine-tuning records from a verified code run: OpenAI chat format (JSON lines) or Parquet.
+"""Fine-tuning records from a verified run: OpenAI chat format (JSON lines) or Parquet, streamed.
 
 :func:`export_run` takes the samples that ``arcforge verify`` marked verified and writes, for each, the
-prompt the model saw and the answer it gave (its explanation and the program) as chat ``messages``,
-with ``metadata`` naming the sample's full lineage: run, key, model, dataset and its hash, template and
-its hash, encoding, and the transform for augmented records. With ``augment`` each sample also yields
-one record per transform T: the prompt rebuilt for the transformed task (with the run's template and
-encoding) and the program T ∘ solve ∘ T⁻¹ (:mod:`arcforge.pipelines.augment`), written only after it
-passed every train and test pair of the transformed task in the sandbox.
+prompt the model saw and the answer it gave as chat ``messages``, with ``metadata`` naming the sample's
+full lineage: run, key, model, dataset and its hash, template and its hash, encoding, and the transform
+for augmented records. A code sample's answer is its explanation and the program; a reasoning sample's
+(``generate reasoning`` with ``reasoning-v2``, verified by its predicted test outputs) is its trace.
+
+With ``augment`` each sample also yields one record per transform T, with the prompt rebuilt for the
+transformed task (the run's template and encoding): for code, the program T ∘ solve ∘ T⁻¹
+(:mod:`arcforge.pipelines.augment`), written only after it passed every train and test pair of the
+transformed task in the sandbox; for reasoning, the trace with its predicted grids transformed (right by
+construction: T maps the right output of the task to the right output of T(task)). The explanation of an
+augmented row goes through the augmentation's explanation rewriter when it has one
+(``augment.rewrite_explanation``); where it gives none, the row carries the answer without the
+explanation and the summary counts it in ``explanations_dropped``.
+
+Records are streamed: the verified keys are read first (small), then the run's current records one by
+one; augmentations are checked in bounded batches and rows are written as they come
+(:mod:`arcforge.pipelines.export_writer`), so memory does not grow with the run.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
+import re
 from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arcforge.engine import RunDirectory
-from arcforge.errors import RunError, UsageError
+from arcforge.errors import UsageError
+from arcforge.pipelines import augment as _augment
 from arcforge.pipelines.augment import augmentations, compose_program
-from arcforge.pipelines.verify import load_verification
+from arcforge.pipelines.export_writer import RowWriter, write_rows
+from arcforge.pipelines.verification_file import entry_identity, verified_keys
 from arcforge.prompts import build_messages
+from arcforge.task.grid import Grid
 from arcforge.task.model import Task
 
 if TYPE_CHECKING:
     from arcforge.sandbox import Sandbox
+    from arcforge.task.transforms import Transform
 
-__all__ = ["EXPORT_FORMATS", "ExportSummary", "assistant_message", "export_run"]
+__all__ = ["AUGMENT_BATCH", "EXPORT_FORMATS", "ExportSummary", "assistant_message", "export_run"]
 
 EXPORT_FORMATS = {"chat-jsonl": "export.chat.jsonl", "parquet": "export.parquet"}
+AUGMENT_BATCH = 64  # verified samples whose augmentations are checked at once
+_PREDICTIONS_START = re.compile(r"(?im)^[^\S\n]*[#*_`>\-]*[^\S\n]*test\s*1\s*output\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +59,7 @@ class ExportSummary:
     records: int
     augmented: int
     rejected: dict[str, int] = field(default_factory=dict)  # augmented programs that failed re-verification
+    explanations_dropped: int = 0  # augmented rows whose explanation had no faithful rewrite
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +69,7 @@ class ExportSummary:
             "records": self.records,
             "augmented": self.augmented,
             "rejected": dict(self.rejected),
+            "explanations_dropped": self.explanations_dropped,
         }
 
 
@@ -84,30 +103,86 @@ async def export_run(
         from arcforge.synthesis.export import export_generators
 
         return export_generators(run, format=format, out=out)
-    verification = load_verification(run.path)
-    records = [r for r in run.iter_records() if verification.get(str(r.get("key")), {}).get("verified")]
+    verified = verified_keys(run.path)
     target = Path(out) if out else run.path / EXPORT_FORMATS[format]
     lineage = _run_lineage(run)
+    stats = _Stats()
+    records = (r for r in run.current_records() if entry_identity(r) in verified)
+    with RowWriter(target, format) as writer:
+        if augment and verified and _needs_sandbox(run) and sandbox is None:
+            from arcforge.sandbox import Sandbox
+
+            async with Sandbox() as own:
+                async for row in _rows(records, augment, own, lineage, stats, conversations):
+                    writer.write(row)
+        else:
+            async for row in _rows(records, augment, sandbox, lineage, stats, conversations):
+                writer.write(row)
+    return ExportSummary(
+        target,
+        format,
+        stats.samples,
+        writer.count,
+        stats.augmented,
+        dict(stats.rejected),
+        stats.explanations_dropped,
+    )
+
+
+def _write(target: Path, rows: Iterable[Mapping[str, Any]], format: str) -> None:
+    """Write ``rows`` to ``target`` in ``format`` (for exporters of other run kinds)."""
+    write_rows(target, rows, format)
+
+
+@dataclass
+class _Stats:
+    samples: int = 0
+    augmented: int = 0
+    explanations_dropped: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+
+
+def _needs_sandbox(run: RunDirectory) -> bool:
+    return run.config.get("kind") != "reasoning"
+
+
+async def _rows(
+    records: Iterable[dict[str, Any]],
+    spec: str | None,
+    sandbox: Sandbox | None,
+    lineage: dict[str, Any],
+    stats: _Stats,
+    conversations: bool,
+) -> AsyncIterator[dict[str, Any]]:
+    """Each verified record's row, then its augmented rows, in batches of :data:`AUGMENT_BATCH`."""
     from arcforge.pipelines.refine_export import export_prompt  # refined samples: one row per conversation
 
-    rows = [
-        _row(record, export_prompt(record, conversations=conversations), record["python_code"], lineage, None)
-        for record in records
-    ]
-    rejected: Counter[str] = Counter()
-    augmented = 0
-    if augment and records:
-        from arcforge.sandbox import Sandbox
+    batch: list[dict[str, Any]] = []
 
-        if sandbox is None:
-            async with Sandbox() as own:
-                extra = await _augment_all(records, augment, own, lineage, rejected)
-        else:
-            extra = await _augment_all(records, augment, sandbox, lineage, rejected)
-        augmented = len(extra)
-        rows += extra
-    _write(target, rows, format)
-    return ExportSummary(target, format, len(records), len(rows), augmented, dict(rejected))
+    async def drain() -> list[dict[str, Any]]:
+        if not spec:
+            return []
+        nested = await asyncio.gather(*(_augmented(r, spec, sandbox, lineage, stats) for r in batch))
+        return [row for rows in nested for row in rows]
+
+    for record in records:
+        stats.samples += 1
+        yield _answer_row(record, export_prompt(record, conversations=conversations), lineage)
+        batch.append(record)
+        if len(batch) >= AUGMENT_BATCH:
+            for row in await drain():
+                yield row
+            batch = []
+    for row in await drain():
+        yield row
+
+
+def _answer_row(
+    record: dict[str, Any], prompt: list[dict[str, Any]], lineage: dict[str, Any]
+) -> dict[str, Any]:
+    if record.get("kind") == "reasoning":
+        return _reasoning_row(record, prompt, str(record.get("explanation") or ""), lineage, None)
+    return _row(record, prompt, record["python_code"], lineage, None)
 
 
 def _run_lineage(run: RunDirectory) -> dict[str, Any]:
@@ -144,74 +219,80 @@ def _row(
     }
 
 
-async def _augment_all(
-    records: list[dict[str, Any]],
-    spec: str,
-    sandbox: Sandbox,
+def _reasoning_row(
+    record: dict[str, Any],
+    prompt: list[dict[str, Any]],
+    text: str,
     lineage: dict[str, Any],
-    rejected: Counter[str],
+    transform: str | None,
+) -> dict[str, Any]:
+    row = _row(record, prompt, "", lineage, transform)
+    row["messages"][-1] = {"role": "assistant", "content": text.strip()}
+    return row
+
+
+def _rewriter() -> Callable[[str, Transform], str | None] | None:
+    """The augmentation's explanation rewriter (``augment.rewrite_explanation``), when it has one."""
+    found = getattr(_augment, "rewrite_explanation", None)
+    return found if callable(found) else None
+
+
+def _explanation_for(text: str, transform: Transform, stats: _Stats) -> str:
+    rewrite = _rewriter()
+    if rewrite is None:
+        return text
+    rewritten = rewrite(text, transform)
+    if rewritten is None:
+        stats.explanations_dropped += 1
+        return ""
+    return rewritten
+
+
+async def _augmented(
+    record: dict[str, Any], spec: str, sandbox: Sandbox | None, lineage: dict[str, Any], stats: _Stats
 ) -> list[dict[str, Any]]:
     encoding = str(lineage.get("encoding") or "json-rows").split("@")[0]
-
-    async def one(record: dict[str, Any]) -> list[dict[str, Any]]:
-        task = Task.from_dict(
-            record["task_data"], task_id=record["task_id"], version=record.get("task_version", 0)
-        )
-        rows = []
-        for transform in augmentations(spec, seed=record["key"]):
+    task = Task.from_dict(
+        record["task_data"], task_id=record["task_id"], version=record.get("task_version", 0)
+    )
+    kind = str(record.get("kind") or "code")
+    rows = []
+    for transform in augmentations(spec, seed=record["key"]):
+        transformed = transform.apply_task(task)
+        prompt = build_messages(kind, transformed, encoding=encoding, template=record.get("template"))
+        if kind == "reasoning":
+            rows.append(_augmented_reasoning(record, transform, prompt, lineage, stats))
+        else:
+            assert sandbox is not None
             program = compose_program(record["python_code"], record.get("entry") or "solve", transform)
-            transformed = transform.apply_task(task)
             results = await sandbox.run_task(program, transformed)
             if not all(result.status == "passed" for result in results):
-                rejected[transform.name] += 1
+                stats.rejected[transform.name] += 1
                 continue
-            kind = str(record.get("kind") or "code")
-            prompt = build_messages(kind, transformed, encoding=encoding, template=record.get("template"))
-            rows.append(_row(record, prompt, program, lineage, transform.name))
-        return rows
+            row = _row(record, prompt, program, lineage, transform.name)
+            explanation = _explanation_for(str(record.get("explanation") or ""), transform, stats)
+            row["messages"][-1] = assistant_message(explanation, program)
+            rows.append(row)
+    stats.augmented += len(rows)
+    return rows
 
-    nested = await asyncio.gather(*(one(record) for record in records))
-    return [row for rows in nested for row in rows]
 
-
-def _write(target: Path, rows: list[dict[str, Any]], format: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        if format == "chat-jsonl":
-            with temporary.open("w", encoding="utf-8") as handle:
-                for row in rows:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            flat = [{"messages": row["messages"], **row["metadata"]} for row in rows]
-            schema = pa.schema(
-                [
-                    ("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
-                    *[
-                        (name, pa.string())
-                        for name in (
-                            "run_id",
-                            "dataset",
-                            "dataset_hash",
-                            "template",
-                            "template_hash",
-                            "encoding",
-                            "key",
-                            "task_id",
-                        )
-                    ],
-                    ("task_version", pa.int64()),
-                    ("sample_index", pa.int64()),
-                    ("model", pa.string()),
-                    ("transform", pa.string()),
-                    ("verified", pa.bool_()),
-                ]
-            )
-            pq.write_table(pa.Table.from_pylist(flat, schema=schema), temporary)
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise RunError(f"cannot write {target}: {exc.strerror or exc}") from exc
+def _augmented_reasoning(
+    record: dict[str, Any],
+    transform: Transform,
+    prompt: list[dict[str, Any]],
+    lineage: dict[str, Any],
+    stats: _Stats,
+) -> dict[str, Any]:
+    """The trace for ``transform(task)``: the explanation (rewritten) and the transformed predictions."""
+    text = str(record.get("explanation") or "")
+    match = _PREDICTIONS_START.search(text)
+    explanation = text[: match.start()].rstrip() if match else text
+    explanation = _explanation_for(explanation, transform, stats)
+    blocks = []
+    for index, grid in enumerate(record.get("predictions") or [], start=1):
+        moved = transform.apply_grid(Grid.from_rows(grid)).to_list()
+        rows = ",\n ".join("[" + ",".join(str(cell) for cell in row) + "]" for row in moved)
+        blocks.append(f"Test {index} output:\n```json\n[{rows}]\n```")
+    answer = "\n\n".join(part for part in (explanation.strip(), *blocks) if part)
+    return _reasoning_row(record, prompt, answer, lineage, transform.name)
