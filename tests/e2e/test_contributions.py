@@ -11,13 +11,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_add_vote_and_withdraw_a_vote(new_page: Any) -> None:
+    author = new_page("a1b2c3d4")
+    sign_up(author, "explainer-a")
+    mine = add_trace(author, "Every blue cell becomes **red**; black stays black.")
+    assert mine.locator(".vote.up").is_disabled()  # no votes on one's own trace (issue 12)
     page = new_page("a1b2c3d4")
     assert page.is_visible("#trace-login-hint") and not page.is_visible("#trace-form")
     sign_up(page, "voter")
-    trace = add_trace(page, "Every blue cell becomes **red**; black stays black.")
+    trace = page.locator("#trace-list .trace").filter(has_text="Every blue cell")
     assert trace.locator(".trace-body strong").text_content() == "red"
-    up = trace.locator(".vote.up")
-    up.click()
+    trace.locator(".vote.up").click()
     page.wait_for_function("() => document.querySelector('#trace-list .trace .score').textContent === '1'")
     trace = page.locator("#trace-list .trace").first
     assert trace.locator(".vote.up").get_attribute("aria-pressed") == "true"

@@ -11,7 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_helpers import VIEWPORTS, screenshot, serious_axe_violations, sideways_overflow, start_server, stop_server
+from e2e_helpers import (
+    VIEWPORTS,
+    screenshot,
+    serious_axe_violations,
+    sideways_overflow,
+    start_server,
+    stop_server,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))  # the run builders live beside the API tests
 from runs_helpers import handmade_refined_run, small_dataset, synthetic_run  # noqa: E402
