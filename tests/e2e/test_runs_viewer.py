@@ -19,14 +19,16 @@ from e2e_helpers import CHROMIUM, CHROMIUM_ARGS, TASKS, _free_port, screenshot
 sys.path.insert(
     0, str(Path(__file__).resolve().parents[1] / "web")
 )  # the run builders live beside the API tests
-from runs_helpers import (
+from runs_helpers import (  # noqa: E402
     PROSE_TASK,
+    SYNTHETIC_ID,
     TILE_TASK,
     WRONG_TASK,
     benchmark_run,
     generate_run,
     refined_run,
     small_dataset,
+    synthetic_run,
 )  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -119,7 +121,14 @@ def page(browser: Any) -> Iterator[Any]:
     errors: list[str] = []
     opened = context.new_page()
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    opened.on(  # a refused API call (401 before signing in) is logged by Chromium; the page handles it
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),
+    )
     yield opened
     context.close()
     assert not errors, errors
@@ -262,3 +271,82 @@ def test_arcforge_view_serves_the_viewer_alone(page: Any, runs: dict[str, Any]) 
         screenshot(page, "runs-view-alone")
     finally:
         _stop(process)
+
+
+def _in_process(app: Any) -> tuple[str, Any, Any]:
+    import threading
+
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.02)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def test_off_loopback_the_page_asks_a_moderator_to_sign_in(
+    page: Any, runs: dict[str, Any], tmp_path: Path
+) -> None:
+    from arcforge.settings import load_settings
+    from arcforge.store import open_store
+    from arcforge.web import create_app
+    from arcforge.web.routes.runs import install_runs_viewer
+
+    settings = load_settings({"ARCFORGE_HOME": str(tmp_path / "home")}, dotenv_path=None)
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    store.create_user("boss", "moderator password", role="moderator")
+    app = create_app(settings, store=store, dataset=None)
+    install_runs_viewer(app, [runs["folder"]], host="0.0.0.0")  # as if listening on every address
+    url, server, thread = _in_process(app)
+    try:
+        page.goto(f"{url}/runs")
+        _ready(page)
+        assert "moderators only" in page.locator("#sign-in-needed").inner_text().lower()
+        assert page.locator("#runs-table").count() == 0
+        screenshot(page, "runs-sign-in-needed")
+        page.click("#login")
+        page.fill("#auth-name", "boss")
+        page.fill("#auth-password", "moderator password")
+        page.click("#auth-submit")
+        page.wait_for_selector("#runs-table tbody tr")
+        assert (
+            page.locator("#runs-table tbody tr").count() == 3 and "boss" in page.locator("#who").inner_text()
+        )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
+def test_a_running_runs_page_shows_new_records(page: Any, tmp_path: Path) -> None:
+    import json
+
+    from arcforge.web.routes.runs import create_viewer_app
+
+    run = synthetic_run(tmp_path / "live" / "run", 40, tasks=4)
+    manifest = json.loads((run / "manifest.json").read_text())
+    (run / "manifest.json").write_text(json.dumps({**manifest, "status": "running", "ended_at": None}))
+    url, server, thread = _in_process(create_viewer_app([tmp_path / "live"]))
+    try:
+        page.goto(f"{url}/runs/{SYNTHETIC_ID}")
+        _ready(page)
+        assert page.locator("#stat-samples .stat-value").inner_text() == "40"
+        with (run / "records.jsonl").open("a") as handle:
+            for number in range(5):
+                handle.write(
+                    json.dumps({"key": f"late:v0:s{number}", "task_id": "late", "status": "ok"}) + "\n"
+                )
+        from playwright.sync_api import expect
+
+        expect(page.locator("#stat-samples .stat-value")).to_have_text(
+            "45", timeout=10_000
+        )  # polled every 3 s
+        assert page.locator("#tasks-table tbody tr[data-task='late']").count() == 1
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -21,6 +21,7 @@ from typing import Any
 from arcforge.cli import main
 from arcforge.testing import ScriptedServer
 
+SYNTHETIC_ID = "20260101T000000Z-big000"  # the run id of every synthetic_run
 TILE_TASK = "00576224"
 WRONG_TASK = "007bbfb7"
 PROSE_TASK = "00d62c1b"
@@ -309,7 +310,7 @@ def synthetic_run(out: Path, records: int, *, tasks: int = 400) -> Path:
     (out / "manifest.json").write_text(
         json.dumps(
             {
-                "run_id": "20260101T000000Z-big000",
+                "run_id": SYNTHETIC_ID,
                 "command": "generate code",
                 "status": "completed",
                 "config": {"model": "openai:synthetic", "dataset": "synthetic"},

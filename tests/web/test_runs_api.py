@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from runs_helpers import handmade_refined_run, small_dataset, synthetic_run
+from runs_helpers import SYNTHETIC_ID, handmade_refined_run, small_dataset, synthetic_run
 from web_helpers import free_port
 
 from arcforge.errors import UsageError
@@ -24,8 +24,6 @@ from arcforge.viewer import RunCatalog
 from arcforge.viewer.jsonl import iter_lines
 from arcforge.viewer.summary import run_summary, task_rows
 from arcforge.web.routes.runs import create_viewer_app, install_runs_viewer, is_loopback
-
-SYNTHETIC_ID = "20260101T000000Z-big000"
 
 
 @pytest.fixture
@@ -270,3 +268,17 @@ def test_a_run_of_100000_records_opens_in_under_a_second_after_indexing(tmp_path
     )
     assert statistics.median(timings) < 1.0, timings
     assert (run / ".viewer-index.sqlite").is_file() and os.path.getsize(run / ".viewer-index.sqlite") > 0
+
+
+def test_command_line_mistakes_are_one_line_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arcforge.cli import main
+
+    port = str(free_port())
+    assert main(["serve", "--runs", str(tmp_path / "missing"), "--dataset", "none", "--port", port]) == 2
+    assert "--runs" in capsys.readouterr().err
+    assert main(["view", str(tmp_path / "missing"), "--no-browser", "--port", port]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert main(["view", str(tmp_path), "--host", "0.0.0.0", "--no-browser", "--port", port]) == 2
+    assert "serve --runs" in capsys.readouterr().err

@@ -36,8 +36,10 @@ export async function load(path) {
     if (exc instanceof ApiError && (exc.status === 401 || exc.status === 403)) {
       main.replaceChildren(el("section", { class: "panel notice", id: "sign-in-needed" },
         el("h2", { text: "Moderators only" }),
-        el("p", { text: `${exc.message}. This server is reachable from other machines and runs hold the ` +
-          "hidden test outputs, so the runs viewer needs a moderator's account." })));
+        el("p", { text: exc.status === 401 ? "Log in with a moderator's account (top right) to see the runs."
+          : "Your account is not a moderator's: ask a moderator (arcforge users add NAME --moderator)." }),
+        el("p", { class: "hint", text: "This server is reachable from other machines and runs hold the hidden " +
+          "test outputs, so the runs viewer is for moderators here (on 127.0.0.1 it is open)." })));
       await startAccount();
     } else {
       main.replaceChildren(el("section", { class: "panel notice" },
