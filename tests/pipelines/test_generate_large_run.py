@@ -1,0 +1,78 @@
+"""Memory at scale (issue 20): verifying a 20,000-record run stays under 400 MB peak RSS."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from generation_replies import CORRECT, TILE_TASK, WRONG, training
+
+from arcforge.engine import RunDirectory
+from arcforge.prompts import build_messages, parse_code
+
+pytestmark = pytest.mark.timeout(600)
+
+RECORDS = 20_000
+TASKS = ("00576224", "007bbfb7", "009d5c81", "00d62c1b", "017c7c7b")
+
+
+def _build_run(path: Path) -> None:
+    """A code run of RECORDS records shaped like real ones (task data, prompt, reply, program)."""
+    dataset = training()
+    run = RunDirectory.create(path, command="generate code", config={"kind": "code", "samples": RECORDS})
+    run.open_for_append()
+    try:
+        programs = [parse_code(CORRECT), parse_code(WRONG)]
+        per_task = RECORDS // len(TASKS)
+        for task_id in TASKS:
+            task = dataset.get(task_id)
+            messages = build_messages("code", task)
+            for sample in range(per_task):
+                answer = programs[0 if task_id == TILE_TASK and sample % 2 == 0 else 1]
+                run.append(
+                    {
+                        "key": f"{task_id}:v0:s{sample}",
+                        "kind": "code",
+                        "task_id": task_id,
+                        "task_version": 0,
+                        "sample_index": sample,
+                        "status": "ok",
+                        "task_data": task.to_dict(),
+                        "prompt_messages": messages,
+                        "completion": CORRECT,
+                        "explanation": answer.explanation,
+                        "python_code": answer.code,
+                        "entry": answer.entry,
+                        "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "reasoning_tokens": 0},
+                        "cost_usd": 0.001,
+                    }
+                )
+    finally:
+        run.close()
+
+
+def test_verify_of_20000_records_peaks_under_400_mb(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    _build_run(run)
+    size_mb = (run / "records.jsonl").stat().st_size / 1e6
+    assert size_mb > 100  # about the size real records have (the memory a whole-run reader would need)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = subprocess.run(
+        [sys.executable, "-m", "arcforge", "verify", str(run), "--json", "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    summary = json.loads(result.stdout)
+    assert summary["samples"] == RECORDS and summary["verified"] == RECORDS // len(TASKS) // 2
+    assert summary["cost_usd"] == pytest.approx(RECORDS * 0.001)
+    print(f"verify peak RSS: {peak_mb:.0f} MB; records.jsonl {size_mb:.0f} MB")
+    assert peak_mb < 400, f"verify peaked at {peak_mb:.0f} MB (before: {before / 1024:.0f} MB)"
+    lines = (run / "verification.jsonl").read_text().count("\n")
+    assert lines == RECORDS
