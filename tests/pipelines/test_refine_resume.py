@@ -29,12 +29,15 @@ CALLS = TASKS * 2 + TASKS + TASKS
 def _start(
     server: ScriptedServer, dataset: Path, run: Path, *, resume: bool = False
 ) -> subprocess.Popen[str]:
-    command = [
-        sys.executable, "-m", "arcforge", "benchmark", "code", "--model", "openai:scripted",
-        "--base-url", server.base_url, "--no-cache", "--dataset", str(dataset), "--samples", "2",
-        "--refine", "2", "--refine-width", "1", "--concurrency", "2", "--no-progress",
-    ]  # fmt: skip
-    command += ["--resume", str(run)] if resume else ["--out", str(run)]
+    command = [sys.executable, "-m", "arcforge", "benchmark", "code", "--no-progress"]
+    if resume:  # the options, the refinement's included, come back from the manifest
+        command += ["--resume", str(run)]
+    else:
+        command += [
+            "--model", "openai:scripted", "--base-url", server.base_url, "--no-cache", "--dataset",
+            str(dataset), "--samples", "2", "--refine", "2", "--refine-width", "1", "--concurrency", "2",
+            "--out", str(run),
+        ]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

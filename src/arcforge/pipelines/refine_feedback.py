@@ -35,6 +35,7 @@ __all__ = [
 
 REFINE_TEMPLATE = "refine-v1"
 _TRACEBACK_LINES = 8
+_LINE_CHARS = 240
 _LISTED_CELLS = 12
 
 
@@ -99,7 +100,10 @@ def feedback_text(task: Task, run: dict[str, Any], *, encoding: str) -> str:
         elif row["status"] == "timeout":
             lines.append(f"Your program timed out: {row.get('error') or 'time limit exceeded'}")
         else:
-            tail = "\n".join(str(row.get("error") or row["status"]).splitlines()[-_TRACEBACK_LINES:])
+            lines_of_error = str(row.get("error") or row["status"]).splitlines()[-_TRACEBACK_LINES:]
+            tail = "\n".join(  # a hostile program may raise with very long lines: keep their starts
+                line if len(line) <= _LINE_CHARS else f"{line[:_LINE_CHARS]} ..." for line in lines_of_error
+            )
             lines += [f"Your program failed ({row['status'].replace('_', ' ')}):", tail]
         lines += [f"Expected output ({pair.output.height}x{pair.output.width}):", chosen.encode(pair.output)]
         lines.append(_diff(output, pair.output))
