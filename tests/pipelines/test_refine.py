@@ -137,3 +137,12 @@ def test_show_prompt_prints_the_revision_template_without_a_model(dataset: Path,
     assert code == 0
     out = capsys.readouterr().out
     assert "template refine-v1" in out and "$feedback" in out and "Example 1" in out
+
+
+def test_per_task_cost_budget_is_checked_before_each_round(dataset: Path, tmp_path: Path) -> None:
+    run = tmp_path / "cost"
+    with ScriptedServer(responder=RefineModel(1)) as server:
+        assert main(_benchmark(server, dataset, run, "--refine", "3", "--max-cost-per-task", "0.0015")) == 0
+        assert len(server.requests) == 2  # 0.001 spent before round 1 (under), 0.002 before round 2 (over)
+    ended = json.loads((run / "refine.json").read_text())["tasks"]["recolor0:v0"]
+    assert "--max-cost-per-task 0.0015 reached" in ended["reason"] and ended["calls"] == 2
