@@ -118,6 +118,9 @@ def test_generators_make_checked_tasks_and_refusals_are_counted(seeds: Path, tmp
     assert len(provenance["rng_seeds"]) == 4 and len(provenance["generator_hash"]) == 64
     assert provenance["seed_dataset_hash"] == load_dataset(str(seeds)).content_hash
 
+    preview = (run / "tasks.html").read_text()
+    assert preview.count("<svg") == 1 and "each row is repeated once to its right" in preview
+    assert "<td>identity</td><td>1</td>" in preview
     records = {r["key"]: r for r in map(json.loads, (run / "records.jsonl").read_text().splitlines())}
     assert records["identity:v0:s0"]["synthesis"]["reason"] == "identity"
     assert all("test" not in r["task_data"] or not r["task_data"]["test"] for r in records.values())

@@ -25,6 +25,7 @@ from arcforge.errors import RunError
 from arcforge.synthesis.checks import CopyIndex, pair_problem
 from arcforge.synthesis.making import outputs_again, task_id_of
 from arcforge.synthesis.output import Written, count_reasons, write_tasks
+from arcforge.synthesis.preview import write_preview
 from arcforge.task.grid import Grid
 from arcforge.task.model import Pair, Task
 
@@ -83,6 +84,10 @@ async def hindsight_tasks(
     written = write_tasks(root, made)
     counts = count_reasons(reasons, len(written.duplicates))
     counts.update(tasks_written=len(written.task_ids), programs=len(programs))
+    kept = list(
+        {task.id: (task, prov) for task, prov in reversed(made) if task.id in written.task_ids}.values()
+    )[::-1]
+    write_preview(root / "tasks.html", f"hindsight tasks of {run.run_id}", kept, counts)
     return HindsightOutcome(written, counts)
 
 

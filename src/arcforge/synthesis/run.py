@@ -22,6 +22,7 @@ from arcforge.errors import UsageError
 from arcforge.synthesis.checks import CopyIndex
 from arcforge.synthesis.making import make_task
 from arcforge.synthesis.output import Written, count_reasons, write_tasks
+from arcforge.synthesis.preview import write_preview
 from arcforge.task.model import Task
 
 if TYPE_CHECKING:
@@ -194,6 +195,10 @@ def finish_synthesis(run: RunDirectory) -> tuple[Written, dict[str, Any]]:
     written = write_tasks(run.path, made)
     counts = count_reasons(reasons, len(written.duplicates))
     counts.update(tasks_written=len(written.task_ids), tasks_folder=str(written.folder))
+    kept = list(
+        {task.id: (task, prov) for task, prov in reversed(made) if task.id in written.task_ids}.values()
+    )[::-1]
+    write_preview(run.path / "tasks.html", f"generate tasks {run.run_id}", kept, counts)
     run.write_manifest(synthesis=counts)
     return written, counts
 
