@@ -58,7 +58,7 @@ def install(*, workdir: str, readable: list[str]) -> None:
         if isinstance(path, int):
             return True
         try:
-            full = realpath(fspath(path))
+            full: str | bytes = realpath(fspath(path))  # type: ignore[call-overload]
         except (TypeError, ValueError, OSError):
             return False
         if isinstance(full, bytes):

@@ -83,7 +83,7 @@ class Libc:
         is nothing to re-initialise; skipping the hooks halves the cost of starting a child. (Every
         child starts with the server's ``random`` state, which it seeded once from the OS.)
         """
-        pid = self._fork()
+        pid = int(self._fork())
         if pid < 0:
             code = ctypes.get_errno()
             raise OSError(code, f"fork: {os.strerror(code)}")

@@ -18,11 +18,12 @@ import linecache
 import os
 import sys
 import traceback
+from typing import Any
 
 try:
     import numpy as np
 except ImportError:  # pragma: no cover - the fork server imports numpy first
-    np = None
+    np = None  # type: ignore[assignment]
 
 SOLVER_NAMES = ("solve", "solve_task", "transform")
 FILENAME = "<solver>"
@@ -120,7 +121,7 @@ def to_cells(value: object) -> tuple[int, int, bytes] | str:
     return len(rows), width, b"".join(rows)
 
 
-def _list_cells(value: list | tuple) -> tuple[int, int, bytes] | None:
+def _list_cells(value: list[Any] | tuple[Any, ...]) -> tuple[int, int, bytes] | None:
     """The common case at C speed: rows that are lists of ints 0-9 of one width; else None."""
     try:
         rows = [bytes(row) for row in value if type(row) is list or type(row) is tuple]
@@ -136,19 +137,22 @@ def _list_cells(value: list | tuple) -> tuple[int, int, bytes] | None:
 
 
 def _cell_value(cell: object) -> int | None:
+    number: int
     if isinstance(cell, float):
         if not cell.is_integer():
             return None
-        cell = int(cell)
-    elif not isinstance(cell, int):
+        number = int(cell)
+    elif isinstance(cell, int):
+        number = cell
+    else:
         index = getattr(type(cell), "__index__", None)  # numpy integers
         if index is None:
             return None
-        cell = index(cell)
-    return cell if 0 <= cell <= 9 else None
+        number = int(index(cell))
+    return number if 0 <= number <= 9 else None
 
 
-def _array_cells(array: object) -> tuple[int, int, bytes] | str:
+def _array_cells(array: Any) -> tuple[int, int, bytes] | str:
     if array.ndim != 2:
         return f"not a grid: a {array.ndim}-D array, expected 2-D"
     height, width = (int(n) for n in array.shape)
@@ -207,7 +211,7 @@ def decode_request(body: bytes) -> tuple[str, list[list[bytes]]]:
     return code, grids
 
 
-def run(code: str, grids: list[list[bytes]] | list[list[list[int]]], out_fd: int) -> None:
+def run(code: str, grids: list[list[bytes]] | list[list[list[int]]] | list[Any], out_fd: int) -> None:
     """Run ``code`` on every grid, writing one JSON line per grid to ``out_fd``."""
     write = os.write
     dumps = json.dumps
@@ -245,7 +249,7 @@ def run(code: str, grids: list[list[bytes]] | list[list[list[int]]], out_fd: int
         result = _failure(0, exc, code)
         emit_all(str(result["s"]), "while defining the program: " + str(result["e"]))
         return
-    solver = next((namespace[name] for name in SOLVER_NAMES if callable(namespace.get(name))), None)
+    solver: Any = next((namespace[name] for name in SOLVER_NAMES if callable(namespace.get(name))), None)
     if solver is None:
         emit_all(
             "no_solver", "the program defines no function solve(grid), solve_task(grid) or transform(grid)"

@@ -42,11 +42,11 @@ DENIED = (
 
 def _binding() -> Any:
     try:
-        import seccomp
+        import seccomp  # type: ignore[import-not-found]
 
         return seccomp
     except ImportError:
-        import pyseccomp
+        import pyseccomp  # type: ignore[import-untyped]
 
         return pyseccomp
 

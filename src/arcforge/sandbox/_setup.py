@@ -59,7 +59,7 @@ class Confinement:
         self.libc.prctl(_isolation.PR_SET_PDEATHSIG, signal.SIGKILL)
 
     def fork(self) -> int:
-        return self.libc.fork()
+        return int(self.libc.fork())
 
     def isolate(self) -> dict[str, Any]:
         numpy = sys.modules.get("numpy")
