@@ -51,6 +51,7 @@ export function tokenize(code) {
 export function highlighted(code) {
   const pre = document.createElement("pre");
   pre.className = "code python";
+  pre.tabIndex = 0; // it scrolls: reachable by keyboard
   const body = document.createElement("code");
   for (const [kind, text] of tokenize(code || "")) {
     if (!kind) { body.appendChild(document.createTextNode(text)); continue; }

@@ -24,10 +24,11 @@ async function listPage() {
   const app = document.getElementById("app");
   const kinds = [...new Set(data.runs.map((r) => r.kind))].sort();
   const statuses = [...new Set(data.runs.map((r) => r.status))].sort();
-  const text = el("input", { id: "run-filter", type: "search", placeholder: "filter: id, model, dataset", maxlength: "100" });
-  const kind = el("select", { id: "kind-filter" }, el("option", { value: "", text: "every kind" }),
+  const text = el("input", { id: "run-filter", type: "search", placeholder: "filter: id, model, dataset", maxlength: "100",
+    "aria-label": "Filter runs by id, model or dataset" });
+  const kind = el("select", { id: "kind-filter", "aria-label": "Kind of run" }, el("option", { value: "", text: "every kind" }),
     kinds.map((k) => el("option", { value: k, text: k })));
-  const status = el("select", { id: "status-filter" }, el("option", { value: "", text: "every status" }),
+  const status = el("select", { id: "status-filter", "aria-label": "Status of run" }, el("option", { value: "", text: "every status" }),
     statuses.map((s) => el("option", { value: s, text: s })));
   const chosen = new Set();
   const compare = el("button", { type: "button", id: "compare-selected", class: "primary", disabled: true,

@@ -90,7 +90,7 @@ export function sortableTable(columns, rows, { sortKey, desc = false, onSort, id
       }))));
   }
   draw();
-  return table;
+  return el("div", { class: "table-scroll" }, table);
 }
 
 // "1–50 of 1,234" with previous/next buttons.

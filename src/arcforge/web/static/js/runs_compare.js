@@ -11,7 +11,7 @@ export async function comparePage(crumbs) {
   const list = await load("/api/runs");
   if (list.testing_page) startAccount();
   const app = document.getElementById("app");
-  const choose = (name, value) => el("select", { id: `run-${name}`, name },
+  const choose = (name, value) => el("select", { id: `run-${name}`, name, "aria-label": `Run ${name.toUpperCase()}` },
     el("option", { value: "", text: `run ${name.toUpperCase()}…` }),
     list.runs.map((r) => el("option", { value: r.id, selected: r.id === value, text: `${r.id} · ${r.kind} · ${r.model}` })));
   const a = choose("a", query.get("a"));

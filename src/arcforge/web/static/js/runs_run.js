@@ -66,7 +66,8 @@ export async function runPage(id, crumbs) {
   const app = document.getElementById("app");
   const tableHost = el("section", { class: "panel", id: "tasks-panel" });
   const state = { sort: "task", desc: false, offset: 0, q: "" };
-  const filter = el("input", { id: "task-filter", type: "search", placeholder: "task id", maxlength: "100" });
+  const filter = el("input", { id: "task-filter", type: "search", placeholder: "task id", maxlength: "100",
+    "aria-label": "Filter tasks by id" });
   filter.addEventListener("input", () => { state.q = filter.value.trim(); state.offset = 0; drawTasks(); });
 
   const columns = [

@@ -81,12 +81,12 @@ function pairVerdict(pair) {
     el("div", { class: "pair" },
       figure(pair.output, "output", { against: pair.expected, cls: "program-output" }),
       figure(pair.expected, "expected", { cls: "expected" })),
-    pair.error ? el("pre", { class: "failure", text: pair.error }) : null);
+    pair.error ? el("pre", { class: "failure", tabindex: "0", text: pair.error }) : null);
 }
 
 function messages(list) {
   return (list || []).map((m) => el("div", { class: "message" }, el("div", { class: "role", text: m.role }),
-    el("pre", { class: "text", text: typeof m.content === "string" ? m.content : JSON.stringify(m.content, null, 1) })));
+    el("pre", { class: "text", tabindex: "0", text: typeof m.content === "string" ? m.content : JSON.stringify(m.content, null, 1) })));
 }
 
 function sampleCard(sample) {
@@ -104,14 +104,14 @@ function sampleCard(sample) {
     el("details", { class: "prompt" }, el("summary", { text: `Prompt (${(sample.prompt_messages || []).length} message(s))` }),
       messages(sample.prompt_messages)),
     sample.feedback ? el("details", { class: "feedback" }, el("summary", { text: "Feedback it was given" }),
-      el("pre", { class: "text", text: String(sample.feedback) })) : null,
-    sample.thinking ? el("details", { class: "thinking" }, el("summary", { text: "Thinking" }), el("pre", { class: "text", text: sample.thinking })) : null,
+      el("pre", { class: "text", tabindex: "0", text: String(sample.feedback) })) : null,
+    sample.thinking ? el("details", { class: "thinking" }, el("summary", { text: "Thinking" }), el("pre", { class: "text", tabindex: "0", text: sample.thinking })) : null,
     sample.completion !== null && sample.completion !== undefined
-      ? el("details", { class: "reply", open: !sample.code }, el("summary", { text: "Reply" }), el("pre", { class: "text", text: sample.completion }))
+      ? el("details", { class: "reply", open: !sample.code }, el("summary", { text: "Reply" }), el("pre", { class: "text", tabindex: "0", text: sample.completion }))
       : null,
     sample.code ? el("div", { class: "program" }, el("h3", { text: `Program${sample.entry ? ` (${sample.entry})` : ""}` }), highlighted(sample.code)) : null,
     sample.error || sample.parse_error ? el("div", { class: "failure-box" }, el("h3", { text: sample.status === "parse_failure" ? "Parse failure" : "Error" }),
-      el("pre", { class: "failure", text: [sample.parse_error ? `${sample.parse_error.kind}: ${sample.parse_error.message}` : "", sample.error || ""].filter(Boolean).join("\n") })) : null,
+      el("pre", { class: "failure", tabindex: "0", text: [sample.parse_error ? `${sample.parse_error.kind}: ${sample.parse_error.message}` : "", sample.error || ""].filter(Boolean).join("\n") })) : null,
     sample.pairs.length ? el("div", { class: "verdicts" }, el("h3", { text: "Verdict per pair" }), sample.pairs.map(pairVerdict))
       : el("p", { class: "hint", text: sample.code ? "No verdicts yet: run `arcforge verify` on this run." : "" }));
 }
