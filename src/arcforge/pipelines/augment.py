@@ -11,6 +11,10 @@ Only grid transforms can be composed this way: the symmetries of the square and 
 (and chains of them). :func:`augmentations` reads ``--augment`` (``d8``: the 7 symmetries other than
 the identity; ``colors``: one colour permutation, drawn from the sample's key, that keeps the black
 background; or any transform name such as ``rot90`` or ``colors:12->21``).
+
+:func:`rewrite_explanation` (from :mod:`arcforge.pipelines.augment_text`) makes the sample's explanation
+true of the transformed task, or returns None where no faithful rewrite exists; the exporter then writes
+the program without the explanation and counts it in ``explanations_dropped``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import re
 
 from arcforge.errors import UsageError
+from arcforge.pipelines.augment_text import rewrite_explanation
 from arcforge.task.transforms import (
     D8,
     ColorPermutation,
@@ -28,7 +33,7 @@ from arcforge.task.transforms import (
     random_color_permutation,
 )
 
-__all__ = ["augmentations", "compose_program", "transform_source"]
+__all__ = ["augmentations", "compose_program", "rewrite_explanation", "transform_source"]
 
 # how each symmetry rewrites a list of rows ``g`` (rotations clockwise, as arcforge.task.transforms)
 _SYMMETRY_CODE = {
@@ -66,7 +71,7 @@ def transform_source(transform: Transform, function: str) -> str:
     lines = [f"def {function}(g):", "    g = [[int(c) for c in r] for r in g]"]
     for kind, value in _steps(transform):
         if kind == "symmetry":
-            lines.append(f"    g = {_SYMMETRY_CODE[value]}")
+            lines.append(f"    g = {_SYMMETRY_CODE[str(value)]}")
         else:
             lines.append(f"    g = [[{value}[c] for c in r] for r in g]")
     lines.append("    return [list(r) for r in g]")
