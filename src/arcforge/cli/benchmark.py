@@ -11,7 +11,7 @@ from arcforge.cli._run_options import finish_run_options
 from arcforge.cli._validators import positive_int
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from arcforge.cli._model_options import add_model_options
     from arcforge.cli._run_options import add_run_options
     from arcforge.cli._task_options import add_json_option, add_task_options

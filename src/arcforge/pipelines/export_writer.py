@@ -43,7 +43,7 @@ class RowWriter:
             if format == "chat-jsonl":
                 self._text = self._temporary.open("w", encoding="utf-8")
             else:
-                import pyarrow.parquet as pq
+                import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
                 self._parquet = pq.ParquetWriter(self._temporary, _schema())
         except OSError as exc:

@@ -132,7 +132,8 @@ async def complete_record(
             error=f"{type(exc).__name__}: {exc}",
             latency_s=time.monotonic() - started,
         )
-        record.update(retries=int(getattr(exc, "retries", 0) or 0), error_kind=error_kind(exc).value)
+        record["retries"] = int(getattr(exc, "retries", 0) or 0)
+        record["error_kind"] = error_kind(exc).value
         return record
     return build_record(
         kind,
@@ -190,29 +191,29 @@ def build_record(
     }
     if completion is None:
         return record
-    usage = completion.usage.to_dict()
-    record.update(
-        completion=completion.text,
-        thinking=completion.reasoning,
-        usage={
-            "prompt_tokens": usage["prompt_tokens"],
-            "completion_tokens": usage["completion_tokens"],
-            "reasoning_tokens": usage["reasoning_tokens"],
-        },
-        cost_usd=completion.cost_usd,
-        latency_s=round(completion.latency_s, 3),
-        retries=completion.retries,
-        cached=(completion.cache_source or "reused") if completion.cached else None,
-        provider_model=completion.provider_model,
-        finish_reason=completion.finish_reason,
-        status=Status.OK.value,
-    )
+    usage = completion.usage
+    record["completion"] = completion.text
+    record["thinking"] = completion.reasoning
+    record["usage"] = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+    }
+    record["cost_usd"] = completion.cost_usd
+    record["latency_s"] = round(completion.latency_s, 3)
+    record["retries"] = completion.retries
+    record["cached"] = (completion.cache_source or "reused") if completion.cached else None
+    record["provider_model"] = completion.provider_model
+    record["finish_reason"] = completion.finish_reason
+    record["status"] = Status.OK.value
     try:
         if kind == "code":
             answer = parse_code(completion.text)
-            record.update(explanation=answer.explanation, python_code=answer.code, entry=answer.entry)
+            record["explanation"] = answer.explanation
+            record["python_code"] = answer.code
+            record["entry"] = answer.entry
         else:
-            record.update(explanation=parse_reasoning(completion.text))
+            record["explanation"] = parse_reasoning(completion.text)
             if kind == "reasoning" and asks_for_predictions(template):
                 grids = parse_direct(completion.text, len(task.test)).grids
                 record["predictions"] = [grid.to_list() if grid is not None else None for grid in grids]
@@ -224,9 +225,7 @@ def build_record(
 
 def mark_parse_failure(record: RunRecord, exc: ParseError) -> RunRecord:
     """``record`` (changed in place) as a ``parse_failure``, with the parser's kind and message."""
-    record.update(
-        status=Status.PARSE_FAILURE.value,
-        parse_error={"kind": exc.kind, "message": str(exc)},
-        error=f"parse failure ({exc.kind}): {exc}",
-    )
+    record["status"] = Status.PARSE_FAILURE.value
+    record["parse_error"] = {"kind": exc.kind, "message": str(exc)}
+    record["error"] = f"parse failure ({exc.kind}): {exc}"
     return record
