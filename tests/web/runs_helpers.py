@@ -362,3 +362,46 @@ def synthetic_run(out: Path, records: int, *, tasks: int = 400) -> Path:
                 + "\n"
             )
     return out
+
+
+def handmade_direct_run(out: Path, dataset: Path) -> Path:
+    """A ``benchmark direct`` run, scored by ``finish_benchmark``: flip's first attempt is right, recolor's
+    two samples give the input back (wrong), and one reply had no grid."""
+    from arcforge.datasets import load_dataset
+    from arcforge.engine import RunDirectory
+    from arcforge.pipelines.benchmark import BenchmarkOptions, finish_benchmark
+
+    data = load_dataset(str(dataset))
+    run = RunDirectory.create(out, command="benchmark direct", config={"model": "openai:scripted-direct"})
+    answers = [
+        ("flip", 0, [[_flip(FLIP_IN[2])]], "ok"),
+        ("flip", 1, [[FLIP_IN[2]]], "ok"),
+        ("recolor", 0, [[RECOLOR_IN[2]]], "ok"),
+        ("recolor", 1, None, "parse_failure"),
+    ]
+    for task_id, sample, attempts, status in answers:
+        run.append(
+            {
+                "key": f"{task_id}:v0:s{sample}",
+                "kind": "direct",
+                "task_id": task_id,
+                "task_version": 0,
+                "sample_index": sample,
+                "model": "openai:scripted-direct",
+                "status": status,
+                "attempts": attempts,
+                "task_data": data.get(task_id).to_dict(include_test_outputs=False),
+                "completion": "no grid here" if attempts is None else "[[...]]",
+                "error": "parse failure no_grid: the reply holds no grid" if attempts is None else None,
+                "usage": {"prompt_tokens": 100, "completion_tokens": 10},
+                "cost_usd": 0.001,
+                "latency_s": 0.5,
+            }
+        )
+    run.write_manifest(status="completed")
+    run.close()
+    options = BenchmarkOptions(
+        mode="direct", model="openai:scripted-direct", samples=2, dataset_spec=str(dataset)
+    )
+    finish_benchmark(run, list(data.tasks), options=options, dataset=data)
+    return out

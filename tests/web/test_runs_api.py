@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from runs_helpers import SYNTHETIC_ID, handmade_refined_run, small_dataset, synthetic_run
+from runs_helpers import SYNTHETIC_ID, handmade_direct_run, handmade_refined_run, small_dataset, synthetic_run
 from web_helpers import free_port
 
 from arcforge.errors import UsageError
@@ -118,6 +118,7 @@ def test_one_run_summary_and_paged_task_table(viewer: httpx.Client) -> None:
 def test_one_task_samples_with_code_status_pairs_and_lineage(viewer: httpx.Client) -> None:
     refined = _ids(viewer)["refined"]["id"]
     task = viewer.get(f"/api/runs/{refined}/tasks/recolor").json()
+    assert task["lineage_truncated"] is False
     assert task["total"] == 5 and [s["sample_index"] for s in task["samples"]] == [0, 1, 2, 3, 4]
     assert task["pairs"]["test"][0]["output"] == [[0, 2, 2], [2, 2, 2]]  # from the dataset: records lack it
     first, fixed = task["samples"][0], task["samples"][2]
@@ -282,3 +283,30 @@ def test_command_line_mistakes_are_one_line_usage_errors(
     assert "no such folder" in capsys.readouterr().err
     assert main(["view", str(tmp_path), "--host", "0.0.0.0", "--no-browser", "--port", port]) == 2
     assert "serve --runs" in capsys.readouterr().err
+
+
+def test_a_direct_benchmark_run_shows_each_attempt_against_the_expected_output(tmp_path: Path) -> None:
+    handmade_direct_run(tmp_path / "runs" / "direct", small_dataset(tmp_path / "data"))
+    for url in _serve(create_viewer_app([tmp_path / "runs"])):
+        with httpx.Client(base_url=url, timeout=30) as client:
+            (run,) = client.get("/api/runs").json()["runs"]
+            assert (
+                run["kind"] == "benchmark direct"
+                and run["score"] == pytest.approx(0.5)
+                and run["samples"] == 4
+            )
+            flip = client.get(f"/api/runs/{run['id']}/tasks/flip").json()
+            first, second = (sample["pairs"] for sample in flip["samples"])
+            assert [(p["split"], p["attempt"], p["status"]) for p in first] == [("test", 1, "passed")]
+            assert second[0]["status"] == "failed" and second[0]["expected"] == [[1, 1], [0, 3], [3, 0]]
+            assert flip["benchmark"]["score"] == 1.0 and flip["lineage"] == []
+            recolor = client.get(f"/api/runs/{run['id']}/tasks/recolor").json()
+            assert recolor["samples"][1]["status"] == "parse_failure" and recolor["samples"][1]["pairs"] == []
+            assert "no_grid" in recolor["samples"][1]["error"]
+            table = client.get(
+                f"/api/runs/{run['id']}/tasks", params={"sort": "solved", "desc": "true"}
+            ).json()
+            assert [(r["task"], r["solved"], r["parse_failures"]) for r in table["rows"]] == [
+                ("flip", 1.0, 0),
+                ("recolor", 0.0, 1),
+            ]

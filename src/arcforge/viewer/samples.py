@@ -53,6 +53,7 @@ _SAMPLE_FIELDS = (
 
 
 _TRAIN_STATUS = {"ok": "passed", "wrong": "failed"}  # a benchmark block's words, as verification's
+LINEAGE_NODES = 5000  # the tree of a refined task is drawn from at most this many programs
 _HEX = re.compile(r"^[0-9a-f]{8,128}$")
 _FEEDBACK_MAX = 200_000
 
@@ -211,25 +212,37 @@ def task_detail(
     run: RunFolder, index: RunIndex, task: str, *, offset: int = 0, limit: int = 50
 ) -> dict[str, Any] | None:
     """The task page's data, or None when the run holds no sample of ``task`` and did not score it."""
+    columns = "off, len, key, sample_index, status, parent, round, train_passed, train_total"
     with index.read() as conn:
-        rows = conn.execute(
-            "SELECT off, len, key, sample_index, status, parent, round, train_passed, train_total"
-            " FROM live WHERE task = ? ORDER BY sample_index, id",
-            (task,),
+        total = conn.execute("SELECT count(*) FROM live WHERE task = ?", (task,)).fetchone()[0]
+        page = conn.execute(
+            f"SELECT {columns} FROM live WHERE task = ? ORDER BY sample_index, id LIMIT ? OFFSET ?",  # noqa: S608
+            (task, limit, offset),
         ).fetchall()
-        page = rows[offset : offset + limit]
+        refined = conn.execute(
+            "SELECT 1 FROM live WHERE task = ? AND (parent IS NOT NULL OR round > 0) LIMIT 1", (task,)
+        ).fetchone()
+        rows = (
+            conn.execute(
+                f"SELECT {columns} FROM live WHERE task = ? ORDER BY sample_index, id LIMIT ?",  # noqa: S608
+                (task, LINEAGE_NODES),
+            ).fetchall()
+            if refined
+            else []
+        )
         keys = [row["key"] for row in page if row["key"] is not None]
         marks = ",".join("?" * len(keys))
         found = (
             conn.execute(
-                f"SELECT key, verified, outcome, off, len FROM verification WHERE key IN ({marks})", keys
+                f"SELECT key, verified, outcome, off, len FROM verification WHERE key IN ({marks})",
+                keys,  # noqa: S608
             ).fetchall()
             if keys
             else []
-        )  # noqa: S608, E501
+        )
     verification_at = {row["key"]: row for row in found}
     truth = _ground_truth(run, task)
-    if not rows and truth is None:
+    if not total and truth is None:
         return None
     records_file, verification_file = index.file(RECORDS), index.file(VERIFICATION)
     samples: list[dict[str, Any]] = []
@@ -269,7 +282,6 @@ def task_detail(
         }
         for r in rows
     ]
-    refined = any(node["parent"] or node["round"] for node in lineage)
     per_task = ((score_document(run) or {}).get("per_task") or {}).get(task)
     task_id, _, version = task.partition(":v")
     return {
@@ -278,10 +290,11 @@ def task_detail(
         "task_id": task_id,
         "task_version": int(version or 0) if version.isdigit() else 0,
         "pairs": task_data,
-        "total": len(rows),
+        "total": total,
         "offset": offset,
         "limit": limit,
         "samples": samples,
-        "lineage": lineage if refined else [],
+        "lineage": lineage,
+        "lineage_truncated": len(lineage) < total if lineage else False,
         "benchmark": per_task,
     }
