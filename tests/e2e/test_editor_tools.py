@@ -4,6 +4,7 @@ legible at 1440x900 and fits a phone."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -21,6 +22,8 @@ from e2e_helpers import (
     sideways_overflow,
     sign_up,
 )
+
+from arcforge.store import open_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 E2E_DATASET = FIXTURES
@@ -152,3 +155,26 @@ def test_a_30x30_grid_is_legible_at_1440_and_fits_390(new_page: Any) -> None:
     assert sideways_overflow(phone) == 0
     screenshot(phone, "grid-30x30-390")
     cell(phone, 0, 0)  # still addressable
+
+
+def test_a_long_session_on_a_30x30_grid_still_submits(new_page: Any, server: Any) -> None:
+    """Hundreds of edits on a 30x30 grid make an action log over the server's cap: the page sends the
+    start and the newest entries that fit, marked as truncated, instead of failing the attempt."""
+    page = new_page("f1a30x30")
+    page.click("#copy-input")
+    page.keyboard.press("g")
+    for _ in range(160):
+        page.keyboard.press("2")
+        page.keyboard.press("3")
+    limit = page.evaluate("fetch('/api/limits').then((r) => r.json())")["action_log"]["max_bytes"]
+    page.click("#submit")
+    page.wait_for_selector("text=Attempts: 1 of 2 used")
+    store = open_store(server.db_url)
+    try:
+        (attempt,) = store.list_attempts(task_id="f1a30x30")
+    finally:
+        store.close()
+    log = attempt.action_log
+    assert len(json.dumps(log, separators=(",", ":"))) <= limit
+    assert log[0]["tool"] == "start" and log[1]["tool"] == "truncated" and log[1]["dropped"] > 0
+    assert log[-1]["tool"] == "edit" and log[-1]["colour"] == 3

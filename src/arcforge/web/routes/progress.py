@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse
 
 from arcforge.limits import NAME_MAX_CHARS, limits_json
 from arcforge.store import ATTEMPT_LIMIT
+from arcforge.store.attempts import MAX_ACTION_LOG_BYTES
 from arcforge.store.progress import TaskProgress, solver_progress, user_traces
 from arcforge.web.deps import AppContext, Ctx, Viewer, api_router, client_id
 from arcforge.web.routes.auth import user_json
@@ -31,7 +32,8 @@ UserName = Annotated[str, Path(min_length=1, max_length=NAME_MAX_CHARS)]
 
 @router.get("/limits", summary="The limits every form and the API share (names, passwords, traces)")
 def limits() -> dict[str, Any]:
-    return limits_json()
+    # the action-log cap belongs to the store's attempts (issue 12); the page trims its log to fit it
+    return {**limits_json(), "action_log": {"max_bytes": MAX_ACTION_LOG_BYTES}}
 
 
 def _task_entry(ctx: AppContext, item: TaskProgress) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ import { bindKeys } from "./keys.js";
 import { fitWorkspace, initTrainFold, markScrollable, onResize, trainCell } from "./layout.js";
 import { TracesPanel } from "./traces.js";
 import { VariationsPanel } from "./variations.js";
-import { dropWork, fingerprint, loadWork, saveWork, workKey } from "./work.js";
+import { dropWork, fingerprint, fitLog, loadWork, saveWork, workKey } from "./work.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,6 +27,7 @@ const state = {
   works: new Map(), // storage key -> the work on that input (editor.js: newWork)
   submitted: {}, // storage key -> grids this page submitted
   pending: null, // {key, work} stored work for a task that changed, waiting for restore / discard
+  limits: {}, // GET /api/limits
 };
 
 let editor;
@@ -248,7 +249,7 @@ async function submit() {
   const key = state.key;
   try {
     const data = await post(`/api/tasks/${encodeURIComponent(task.id)}/versions/${task.version}/attempts`, {
-      test_index: state.testIndex, grid, actions: editor.log,
+      test_index: state.testIndex, grid, actions: fitLog(editor.log, state.limits.action_log?.max_bytes),
     });
     (state.submitted[key] ||= []).push(grid);
     task.attempts[state.testIndex] = data.status;
@@ -381,6 +382,7 @@ async function main() {
   help = initHelp();
   initTrainFold($("train-details"));
   const limits = await get("/api/limits");
+  state.limits = limits;
   $("trace-text").maxLength = limits.trace.max_chars;
   account = await initAccount({
     host: $("account"),

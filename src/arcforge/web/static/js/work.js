@@ -122,3 +122,19 @@ export function listWork() {
   }
   return [...found.values()].sort((a, b) => b.saved - a.saved);
 }
+
+// The action log as sent with an attempt: at most `maxBytes` of JSON (the server's cap). The first entry
+// (the start) stays; the oldest entries after it go first, replaced by one {tool: "truncated"} entry.
+export function fitLog(log, maxBytes) {
+  const size = (entries) => JSON.stringify(entries).length;
+  if (!maxBytes || size(log) <= maxBytes) return log;
+  const head = log.slice(0, 1);
+  const tail = log.slice(1);
+  let dropped = 0;
+  let total = size(head) + size(tail) + 120; // room for the marker
+  while (dropped < tail.length && total > maxBytes) {
+    total -= JSON.stringify(tail[dropped]).length + 1;
+    dropped += 1;
+  }
+  return [...head, { t: Date.now(), tool: "truncated", dropped, cells: [] }, ...tail.slice(dropped)];
+}
