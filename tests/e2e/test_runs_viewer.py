@@ -183,6 +183,7 @@ def test_generate_run_list_summary_task_program_and_grids(page: Any, served: dic
     assert page.locator("#task-pairs .grid").count() >= 6
     assert page.locator("details.prompt").first.get_attribute("open") is None  # the prompt starts collapsed
     assert page.locator("#testing-link").get_attribute("href") == f"/?task={TILE_TASK}"
+    assert page.locator("#traces-link").get_attribute("href") == f"/?task={TILE_TASK}#pane-traces"
     screenshot(page, "runs-generate-task")
 
     page.goto(f"{served['url']}/runs/{served['ids']['generate']}/tasks/{WRONG_TASK}")

@@ -1,7 +1,9 @@
 // Two runs side by side (/runs/compare?a=..&b=..): per task, solved by one, the other, both or neither.
 
 import { el } from "./api.js";
-import { fmt, load, runUrl, solvedBadge, sortableTable, startAccount, stat, taskUrl } from "./runs_common.js";
+import { fmt, load, orderBy, pager, runUrl, solvedBadge, sortableTable, startAccount, stat, taskUrl } from "./runs_common.js";
+
+const PAGE = 100;
 
 const VERDICTS = { a_only: "only A", b_only: "only B", both: "both", neither: "neither" };
 
@@ -27,6 +29,9 @@ export async function comparePage(crumbs) {
   }
   const data = await load(`/api/runs/compare?a=${encodeURIComponent(query.get("a"))}&b=${encodeURIComponent(query.get("b"))}`);
   let shown = "";
+  let offset = 0;
+  let sortKey = "task";
+  let desc = false;
   const tableHost = el("div", {});
   const columns = [
     { key: "task", label: "task", render: (t) => el("span", { class: "mono", text: t.task }) },
@@ -36,12 +41,18 @@ export async function comparePage(crumbs) {
   ];
   function draw() {
     const rows = data.rows.filter((r) => !shown || r.verdict === shown);
-    tableHost.replaceChildren(sortableTable(columns, rows, { id: "compare-table", rowAttrs: (t) => ({ dataset: { task: t.task, verdict: t.verdict } }) }));
+    rows.sort(orderBy(columns.find((c) => c.key === sortKey), desc));  // sorted whole, then paged
+    tableHost.replaceChildren(
+      pager({ total: rows.length, offset, limit: PAGE, id: "compare-pager", onPage: (o) => { offset = o; draw(); } }),
+      sortableTable(columns, rows.slice(offset, offset + PAGE), { id: "compare-table", sortKey, desc,
+        onSort: (key, descending) => { sortKey = key; desc = descending; offset = 0; draw(); },
+        rowAttrs: (t) => ({ dataset: { task: t.task, verdict: t.verdict } }) }));
   }
   const filters = el("div", { class: "row", id: "verdict-filters" },
     Object.entries({ "": "every task", ...VERDICTS }).map(([key, label]) => el("button", { type: "button", dataset: { verdict: key },
       class: key === "" ? "active" : "", onclick: (e) => {
         shown = key;
+        offset = 0;
         for (const button of filters.children) button.classList.toggle("active", button === e.currentTarget);
         draw();
       } }, key ? `${label} (${data.counts[key]})` : label)));

@@ -144,7 +144,7 @@ export async function taskPage(id, task, crumbs) {
   const version = first.task_version ? `&version=${first.task_version}` : "";
   const links = first.testing_page ? el("p", { class: "links" },
     el("a", { href: `/?task=${encodeURIComponent(first.task_id)}${version}`, id: "testing-link", text: "Open on the testing page" }), " · ",
-    el("a", { href: `/api/tasks/${encodeURIComponent(first.task_id)}/traces`, id: "traces-link", text: "its traces" }), " · ",
+    el("a", { href: `/?task=${encodeURIComponent(first.task_id)}${version}#pane-traces`, id: "traces-link", text: "its traces" }), " · ",
     el("a", { href: `/discuss/${encodeURIComponent(first.task_id)}`, text: "discuss it" })) : null;
   const bench = first.benchmark;
   app.replaceChildren(
