@@ -109,7 +109,10 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(make_harness: Any) -
 
 def test_long_fields_are_refused(api: Api) -> None:
     api.signup("writer")
-    assert api.post("/api/tasks/a1b2c3d4/traces", {"text": "y" * 50_001}).status_code == 422
+    from arcforge.limits import TRACE_MAX_CHARS
+
+    too_long = {"text": "y" * (TRACE_MAX_CHARS + 1)}
+    assert api.post("/api/tasks/a1b2c3d4/traces", too_long).status_code == 422
 
 
 def test_secret_key_is_made_once_and_kept(harness: AppHarness) -> None:

@@ -57,6 +57,8 @@ def test_a_correct_answer_is_solved_and_shows_the_answer(harness: AppHarness) ->
         "solved": True,
         "done": True,
         "last_correct": True,
+        "counts_against": "v0:test:0",
+        "answer_shown_when": "now",
         "answer": ANSWERS["a1b2c3d4"][0],
     }
     again = api.post("/api/tasks/a1b2c3d4/versions/0/attempts", {"test_index": 0, "grid": [[1]]})
@@ -69,6 +71,7 @@ def test_a_correct_answer_is_solved_and_shows_the_answer(harness: AppHarness) ->
 
 
 def test_two_wrong_attempts_end_the_input_and_reveal_the_answer(api: Api) -> None:
+    api.signup("spender")  # answers are shown to accounts only
     wrong_width = [[0, 2], [2, 0]]  # right height, wrong width
     first = api.post("/api/tasks/a1b2c3d4/versions/0/attempts", {"test_index": 0, "grid": wrong_width}).json()
     assert first["correct"] is False and first["status"]["remaining"] == 1 and "answer" not in first["status"]
@@ -91,8 +94,10 @@ def test_attempts_are_counted_per_solver_and_per_test_input(harness: AppHarness)
     statuses = anonymous.get("/api/tasks/c0ffee99").json()["attempts"]
     assert [s["used"] for s in statuses] == [1, 0]
     assert [s["used"] for s in other.get("/api/tasks/c0ffee99").json()["attempts"]] == [0, 0]
-    anonymous.signup("named")  # an account counts on its own
-    assert [s["used"] for s in anonymous.get("/api/tasks/c0ffee99").json()["attempts"]] == [0, 0]
+    anonymous.signup("named")  # the account claims the anonymous attempt: it keeps counting
+    assert [s["used"] for s in anonymous.get("/api/tasks/c0ffee99").json()["attempts"]] == [1, 0]
+    other.signup("fresh")  # a new account on a browser that made no attempt starts at zero
+    assert [s["used"] for s in other.get("/api/tasks/c0ffee99").json()["attempts"]] == [0, 0]
 
 
 def test_malformed_attempts_are_refused_and_not_counted(api: Api) -> None:

@@ -65,20 +65,27 @@ def test_identity_signs_the_original(harness: AppHarness) -> None:
     assert signed["version"] == 0 and signed["created"] is False and signed["signers"] == ["ann"]
 
 
-def test_a_swap_is_refused_until_the_attempts_on_that_input_are_done(harness: AppHarness) -> None:
+def test_a_swap_is_withheld_and_unsignable_until_the_attempts_on_that_input_are_done(
+    harness: AppHarness,
+) -> None:
     api = harness.client()
     api.signup("ann")
-    refused = api.post("/api/tasks/c0ffee99/versions/0/preview", {"transform": "swap:0,1"})
+    early = api.post("/api/tasks/c0ffee99/versions/0/preview", {"transform": "swap:0,1"})
+    assert early.status_code == 200 and early.json()["train"][0]["output"] is None
+    assert "[3], [3]" not in early.text and "[[3],[3]]" not in early.text.replace(" ", "")
+    reason = early.json()["withheld"][0]["reason"]
+    assert early.json()["withheld"][0]["train_index"] == 0 and "test input 2" in reason
+    refused = api.post("/api/tasks/c0ffee99/versions/0/sign", {"transform": "swap:0,1"})
     assert refused.status_code == 403 and "attempts" in refused.json()["detail"]
     # one numbering for the page's test input (1-based) throughout the message
     assert "test input 2" in refused.json()["detail"] and "test output 1" not in refused.json()["detail"]
     api.post("/api/tasks/c0ffee99/versions/0/attempts", {"test_index": 1, "grid": ANSWERS["c0ffee99"][1]})
     preview = api.post("/api/tasks/c0ffee99/versions/0/preview", {"transform": "swap:0,1"}).json()
-    assert preview["train"][0] == {"input": [[0], [0]], "output": [[3], [3]]}
+    assert preview["train"][0] == {"input": [[0], [0]], "output": [[3], [3]]} and preview["withheld"] == []
     assert (
         api.post("/api/tasks/c0ffee99/versions/0/sign", {"transform": "swap:0,1"}).json()["created"] is True
     )
-    assert api.post("/api/tasks/c0ffee99/versions/0/preview", {"transform": "swap:5,0"}).status_code == 403
+    assert api.post("/api/tasks/c0ffee99/versions/0/preview", {"transform": "swap:5,0"}).status_code == 400
 
 
 def test_only_moderators_retire_versions_and_numbers_keep_their_meaning(harness: AppHarness) -> None:

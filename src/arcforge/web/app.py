@@ -121,7 +121,11 @@ def create_app(
     _serve_offline_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(CsrfMiddleware, signer=signer)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=config.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=config.max_body_bytes,
+        path_limits=((r"/api/tasks/[^/]+/versions/\d+/attempts", config.attempt_max_body_bytes),),
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     return app
 

@@ -13,6 +13,14 @@ Environment variables (all optional):
 - ``ARCFORGE_WEB_WRITES_PER_MINUTE``: writes allowed per account (or address) per minute (default 240)
 - ``ARCFORGE_WEB_AUTH_PER_MINUTE``: sign-ups and log-ins allowed per address per minute (default 30)
 - ``ARCFORGE_WEB_MAX_BODY``: largest request body in bytes (default 4 MiB)
+- ``ARCFORGE_WEB_WRITE_BYTES_PER_HOUR``: bytes of writes an account may send per hour (default 16 MiB)
+- ``ARCFORGE_WEB_ADDRESS_WRITE_BYTES_PER_HOUR``: the same per address, logged in or not (default 32 MiB)
+- ``ARCFORGE_WEB_ANON_ATTEMPTS_PER_HOUR``: anonymous attempts per address per hour (default 60)
+- ``ARCFORGE_WEB_ANON_TASK_ATTEMPTS_PER_HOUR``: anonymous attempts per address and task per hour (default 8)
+
+Limits that are not settings: an attempt's body is at most 320 KiB (its action log at most 256 KiB,
+:data:`arcforge.store.attempts.MAX_ACTION_LOG_BYTES`), and log-ins for one account name wait 1 s,
+2 s, 4 s, ... (at most 5 minutes) after its third failure in a row, whatever the address.
 """
 
 from __future__ import annotations
@@ -41,6 +49,13 @@ class WebConfig:
     writes_per_minute: int = 240
     auth_per_minute: int = 30
     live_poll_s: float = 1.0
+    attempt_max_body_bytes: int = 320 * 1024
+    write_bytes_per_hour: int = 16 * 1024 * 1024
+    address_write_bytes_per_hour: int = 32 * 1024 * 1024
+    anon_attempts_per_hour: int = 60
+    anon_task_attempts_per_hour: int = 8
+    login_free_failures: int = 3
+    login_max_delay_s: float = 300.0
 
 
 def _int(environ: dict[str, str], name: str, default: int) -> int:
@@ -64,6 +79,18 @@ def web_config_from_settings(settings: Settings) -> WebConfig:
         max_body_bytes=_int(environ, "ARCFORGE_WEB_MAX_BODY", WebConfig.max_body_bytes),
         writes_per_minute=_int(environ, "ARCFORGE_WEB_WRITES_PER_MINUTE", WebConfig.writes_per_minute),
         auth_per_minute=_int(environ, "ARCFORGE_WEB_AUTH_PER_MINUTE", WebConfig.auth_per_minute),
+        write_bytes_per_hour=_int(
+            environ, "ARCFORGE_WEB_WRITE_BYTES_PER_HOUR", WebConfig.write_bytes_per_hour
+        ),
+        address_write_bytes_per_hour=_int(
+            environ, "ARCFORGE_WEB_ADDRESS_WRITE_BYTES_PER_HOUR", WebConfig.address_write_bytes_per_hour
+        ),
+        anon_attempts_per_hour=_int(
+            environ, "ARCFORGE_WEB_ANON_ATTEMPTS_PER_HOUR", WebConfig.anon_attempts_per_hour
+        ),
+        anon_task_attempts_per_hour=_int(
+            environ, "ARCFORGE_WEB_ANON_TASK_ATTEMPTS_PER_HOUR", WebConfig.anon_task_attempts_per_hour
+        ),
     )
 
 

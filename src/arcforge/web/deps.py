@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -24,17 +24,25 @@ from fastapi.responses import JSONResponse
 from arcforge.errors import ArcforgeError, InvalidTaskError, UnknownTaskError, UsageError
 from arcforge.settings import Settings
 from arcforge.store import Store, User
-from arcforge.store.errors import AttemptLimitReached, Conflict, InvalidInput, NotAuthorized, NotFound
+from arcforge.store.errors import (
+    AttemptLimitReached,
+    Conflict,
+    InvalidInput,
+    NotAuthorized,
+    NotFound,
+    PayloadTooLarge,
+)
 from arcforge.web.catalog import TaskCatalog
 from arcforge.web.config import WebConfig
 from arcforge.web.events import EventHub
 from arcforge.web.render import TraceRenderer
-from arcforge.web.security import RateLimiter
+from arcforge.web.security import BODY_BYTES_KEY, LoginGuard, RateLimiter
 from arcforge.web.sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, TokenSigner
 
 __all__ = [
     "CLIENT_COOKIE",
     "AppContext",
+    "Guards",
     "Ctx",
     "Member",
     "Moderator",
@@ -54,6 +62,31 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
+class Guards:
+    """The budgets beyond the request rate: bytes written per account and per address, anonymous
+    attempts per address and per address and task, and the per-account log-in delays."""
+
+    account_bytes: RateLimiter
+    address_bytes: RateLimiter
+    anon_attempts: RateLimiter
+    anon_task_attempts: RateLimiter
+    logins: LoginGuard
+
+    @classmethod
+    def from_config(cls, config: WebConfig) -> Guards:
+        def hourly(amount: int) -> RateLimiter:
+            return RateLimiter(per_minute=amount / 60.0, burst=amount)
+
+        return cls(
+            account_bytes=hourly(config.write_bytes_per_hour),
+            address_bytes=hourly(config.address_write_bytes_per_hour),
+            anon_attempts=hourly(config.anon_attempts_per_hour),
+            anon_task_attempts=hourly(config.anon_task_attempts_per_hour),
+            logins=LoginGuard(free=config.login_free_failures, max_s=config.login_max_delay_s),
+        )
+
+
+@dataclass(frozen=True)
 class AppContext:
     """Everything a route needs, built once by ``create_app`` and kept on ``app.state.ctx``."""
 
@@ -66,6 +99,10 @@ class AppContext:
     events: EventHub
     write_limiter: RateLimiter
     auth_limiter: RateLimiter
+    guards: Guards = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "guards", Guards.from_config(self.config))
 
 
 async def context(request: Request) -> AppContext:
@@ -121,11 +158,22 @@ def new_client_id() -> str:
     return secrets.token_hex(16)
 
 
+def _body_size(request: Request) -> int:
+    """The request body's size: its Content-Length, or what the body limit middleware counted."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit():
+        return int(declared)
+    counted = request.scope.get(BODY_BYTES_KEY, 0)
+    return counted if isinstance(counted, int) else 0
+
+
 async def rate_limit_writes(request: Request, ctx: Ctx, user: Viewer) -> None:
-    """Refuses (429) a write beyond the per-account (or per-address) rate."""
+    """Refuses (429) a write beyond the per-account (or per-address) rate, or beyond the bytes an
+    account and an address may write per hour."""
     if request.method in SAFE_METHODS:
         return
-    key = f"user:{user.id}" if user is not None else f"ip:{client_address(request)}"
+    address = client_address(request)
+    key = f"user:{user.id}" if user is not None else f"ip:{address}"
     wait = ctx.write_limiter.allow(key)
     if wait > 0:
         raise HTTPException(
@@ -133,6 +181,18 @@ async def rate_limit_writes(request: Request, ctx: Ctx, user: Viewer) -> None:
             f"too many changes: wait {wait:.1f} s and try again",
             headers={"Retry-After": str(int(wait) + 1)},
         )
+    size = _body_size(request)
+    budgets = [(ctx.guards.address_bytes, f"ip:{address}", "this address")]
+    if user is not None:
+        budgets.append((ctx.guards.account_bytes, f"user:{user.id}", "your account"))
+    for limiter, budget_key, who in budgets:
+        wait = limiter.allow(budget_key, cost=max(1, size))
+        if wait > 0:
+            raise HTTPException(
+                429,
+                f"{who} has written its hourly budget of bytes: wait {wait:.0f} s and try again",
+                headers={"Retry-After": str(int(wait) + 1)},
+            )
 
 
 def api_router(**kwargs: Any) -> APIRouter:
@@ -194,6 +254,7 @@ async def _deny(send: Any, detail: str) -> None:
 _STATUS = (
     (NotAuthorized, 403),
     (NotFound, 404),
+    (PayloadTooLarge, 413),
     (AttemptLimitReached, 409),
     (Conflict, 409),
     (InvalidInput, 400),

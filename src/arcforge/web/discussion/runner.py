@@ -9,7 +9,8 @@ workers with asynchronous pipes).
 Judging follows the testing page's rule: a train pair shows its expected output and passes or fails;
 a test pair shows the program's output, but its expected output and the verdict only once the
 viewer's attempts on that input are done (``answer`` in the store's attempt status). Until then its
-status is ``hidden``, so the code box is no oracle for the test outputs.
+status is ``hidden``, so the code box is no oracle for the test outputs; the same holds for a train
+pair that is a test output the viewer may not see (a swap version's, issue 12).
 """
 
 from __future__ import annotations
@@ -57,9 +58,13 @@ class CodeRunner:
         results: list[Any] = await sandbox.run(code, grids)
         return results
 
-    async def run_task(self, code: str, task: Task, *, answers: list[Any]) -> list[dict[str, Any]]:
-        """Every pair's result as the page shows it; ``answers[i]`` is test output i when it may be shown."""
-        pairs = [("train", i, p.input, p.output) for i, p in enumerate(task.train)]
+    async def run_task(
+        self, code: str, task: Task, *, answers: list[Any], withheld: set[int] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every pair's result as the page shows it; ``answers[i]`` is test output i when it may be shown;
+        ``withheld``: train pairs whose output is a test output the viewer may not see (judged as hidden)."""
+        hidden = withheld or set()
+        pairs = [("train", i, p.input, None if i in hidden else p.output) for i, p in enumerate(task.train)]
         pairs += [
             ("test", i, p.input, Grid(answers[i]) if i < len(answers) and answers[i] is not None else None)
             for i, p in enumerate(task.test)
@@ -95,7 +100,7 @@ def pair_json(split: str, index: int, expected: Grid | None, result: Any) -> dic
         data["status"] = "error"
         data["error"] = f"{label}: {result.error}" if result.error and result.error != label else label
     elif expected is None:
-        data["status"] = "hidden" if split == "test" else "unknown"
+        data["status"] = "hidden"
     else:
         data["status"] = "passed" if result.output == expected else "failed"
     data["stdout"] = (result.stdout or "")[:2000]

@@ -4,6 +4,11 @@
 (and an anonymous solver id, so attempts count before anyone logs in). Sessions are the store's
 random tokens (only their hash is stored), sent back in an HttpOnly, SameSite=Lax cookie; logging
 out deletes the token, so a copied cookie stops working too.
+
+Signing up or logging in claims the attempts the browser's anonymous solver cookie made while logged
+out (they keep counting against the account's budget). Log-ins are limited per address (a rate) and
+per account name (:class:`~arcforge.web.security.LoginGuard`: after three failures in a row each try
+waits 1 s, 2 s, 4 s, ... up to 5 minutes, from any address; a success clears it).
 """
 
 from __future__ import annotations
@@ -82,7 +87,8 @@ def _limit_auth(request: Request, ctx: AppContext) -> None:
         )
 
 
-def _start_session(response: Response, ctx: AppContext, user: Any) -> None:
+def _start_session(request: Request, response: Response, ctx: AppContext, user: Any) -> None:
+    ctx.store.claim_attempts(client_id(request), user)
     token = ctx.store.create_session(user.id)
     _cookie(response, ctx, SESSION_COOKIE, token, http_only=True, max_age=ctx.config.session_max_age_s)
 
@@ -91,17 +97,27 @@ def _start_session(response: Response, ctx: AppContext, user: Any) -> None:
 def signup(body: Credentials, request: Request, response: Response, ctx: Ctx) -> dict[str, Any]:
     _limit_auth(request, ctx)
     user = ctx.store.create_user(body.name, body.password)
-    _start_session(response, ctx, user)
+    _start_session(request, response, ctx, user)
     return {"user": user_json(user)}
 
 
 @router.post("/auth/login", summary="Log in with name and password")
 def login(body: Credentials, request: Request, response: Response, ctx: Ctx) -> dict[str, Any]:
     _limit_auth(request, ctx)
+    guard = ctx.guards.logins
+    wait = guard.wait(body.name)
+    if wait > 0:
+        raise HTTPException(
+            429,
+            f"too many failed log-ins for this account: wait {wait:.0f} s and try again",
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
     user = ctx.store.authenticate(body.name, body.password)
     if user is None:
+        guard.failed(body.name)
         raise HTTPException(401, "wrong name or password")
-    _start_session(response, ctx, user)
+    guard.succeeded(body.name)
+    _start_session(request, response, ctx, user)
     return {"user": user_json(user)}
 
 

@@ -33,6 +33,7 @@ from arcforge.web.discussion.context import build_messages, in_context
 from arcforge.web.discussion.options import TEMPERATURE_MAX, describe_models
 from arcforge.web.discussion.service import Discussion, DiscussionService, discussion_lifespan
 from arcforge.web.routes.pages import page
+from arcforge.web.visibility import access_for, record_shown, visible_task
 
 router = api_router(tags=["discussion"], lifespan=discussion_lifespan)
 pages = APIRouter(include_in_schema=False)
@@ -193,7 +194,7 @@ def _prepare(
     if len(body.content) > options.max_message_chars:
         raise HTTPException(400, f"a message has at most {options.max_message_chars} characters")
     conversation = ctx.store.get_conversation(conversation_id, user=user)
-    task = ctx.catalog.get(conversation.task_id, conversation.task_version)
+    task = _visible(ctx, ctx.catalog.get(conversation.task_id, conversation.task_version), user)
     service.check_budget(ctx.store, user)
     history = visible(ctx.store.list_messages(conversation_id, user=user))
     stored = None
@@ -258,8 +259,22 @@ class RunBody(BaseModel):
     code: str = Field(min_length=1, max_length=50_000)
 
 
-def _answers(ctx: AppContext, task: Any, user: Any) -> list[Any]:
-    return [s.answer for s in ctx.store.attempt_statuses(task, user=user)]
+def _visible(ctx: AppContext, task: Any, user: Any) -> Any:
+    """The task as the viewer may show it to a model or a program: no test outputs, and none of the
+    train pairs that are a test output the viewer may not see (issue 12)."""
+    guarded = access_for(ctx, task.id, user, None)
+    return visible_task(task, guarded.lineage(task).train, guarded.access)
+
+
+def _answers(ctx: AppContext, task: Any, user: Any) -> tuple[list[Any], set[int]]:
+    """The test outputs the viewer may see (None elsewhere), and the train pairs withheld from it."""
+    guarded = access_for(ctx, task.id, user, None)
+    lineage = guarded.lineage(task)
+    statuses = ctx.store.attempt_statuses(task, user=user, budgets=guarded.budgets(lineage))
+    withheld = {index for index, _ in guarded.access.withheld_train(lineage.train)}
+    shown = [lineage.test[s.test_index] for s in statuses if s.answer is not None]
+    record_shown(ctx, user, task.id, shown + guarded.access.shown_train(lineage.train), via="code box")
+    return [s.answer for s in statuses], withheld
 
 
 @router.post(
@@ -270,10 +285,10 @@ async def run_code(
     task_id: TaskId, version: int, body: RunBody, ctx: Ctx, user: Member, service: Discussion
 ) -> dict[str, Any]:
     task = await run_in_threadpool(ctx.catalog.get, task_id, version)
-    answers = await run_in_threadpool(_answers, ctx, task, user)
+    answers, withheld = await run_in_threadpool(_answers, ctx, task, user)
     service.claim_run(user.id)
     try:
-        pairs = await service.runner.run_task(body.code, task, answers=answers)
+        pairs = await service.runner.run_task(body.code, task, answers=answers, withheld=withheld)
     finally:
         service.release_run(user.id)
     train = [p for p in pairs if p["split"] == "train"]
@@ -313,7 +328,8 @@ def _models_of(ctx: AppContext, conversation_id: int | None, user: Any) -> str |
 async def save_trace(
     task_id: TaskId, body: TraceBody, ctx: Ctx, user: Member, service: Discussion
 ) -> dict[str, Any]:
-    task = await run_in_threadpool(ctx.catalog.get, task_id, body.version)
+    full = await run_in_threadpool(ctx.catalog.get, task_id, body.version)
+    task = await run_in_threadpool(_visible, ctx, full, user)  # a withheld pair is no oracle
     model = await run_in_threadpool(_models_of, ctx, body.conversation_id, user)
     text = body.text.strip()
     code_included, note = False, None

@@ -1,10 +1,13 @@
 """Tasks for the page: the list, search by id prefix, one task by id or number, its versions, and attempts.
 
 A task as the page gets it holds the train pairs and the test *inputs* only. A test output reaches
-the page in one way: as ``answer`` in the viewer's status for that input, once the store says it may
-be shown (the viewer's attempts there are used up, or it is solved). Attempts are checked on the
-server (height, width, every cell), counted per account (or per anonymous solver cookie), and stored
-with their action logs.
+the page as ``answer`` in the viewer's status for that input, and a swap version's train pair that is
+a test output shows its output, only to an entitled viewer (:mod:`arcforge.web.visibility`: a
+moderator, or an account whose attempts on that input are used up or solved); everyone else gets
+``output: null`` with the reason (``withheld``). Attempts are checked on the server (height, width,
+every cell), counted per account (or per anonymous solver cookie) and per test input across every
+version of the task, and stored with their action logs. Anonymous attempts are rate limited per
+address and per address and task; they are told correct or incorrect, never the answer.
 """
 
 from __future__ import annotations
@@ -14,21 +17,28 @@ from typing import Annotated, Any
 from fastapi import HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field, StrictInt
 
-from arcforge.web.deps import Ctx, Viewer, api_router, client_id
+from arcforge.web.deps import AppContext, Ctx, Viewer, api_router, client_address, client_id
+from arcforge.web.visibility import access_for, public_pairs, record_shown
 
 router = api_router(tags=["tasks"])
 
 MAX_ACTIONS = 5000
 
 
-def status_json(status: Any) -> dict[str, Any]:
-    data = {
+def status_json(status: Any, *, counts_against: str, signed_in: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "index": status.test_index,
         "used": status.used,
         "remaining": status.remaining,
         "solved": status.solved,
         "done": status.solved or status.remaining <= 0,
         "last_correct": status.last_correct,
+        "counts_against": counts_against,
+        "answer_shown_when": "now"
+        if status.answer is not None
+        else "after your attempts here are used up or it is solved"
+        if signed_in
+        else "never while signed out: sign in to see answers",
     }
     if status.answer is not None:
         data["answer"] = status.answer
@@ -62,9 +72,17 @@ def get_task(
     versions = ctx.catalog.versions(task_id)
     task = ctx.catalog.get(task_id, version)
     info = next(v for v in versions if v.version == version)
-    statuses = ctx.store.attempt_statuses(task, user=user, client_id=None if user else client_id(request))
+    solver = None if user else client_id(request)
+    guarded = access_for(ctx, task_id, user, solver)
+    lineage = guarded.lineage(task)
+    statuses = ctx.store.attempt_statuses(task, user=user, client_id=solver, budgets=guarded.budgets(lineage))
+    train, test, withheld = public_pairs(task, lineage.train, guarded.access)
+    shown = guarded.access.shown_train(lineage.train)
+    record_shown(ctx, user, task_id, shown, via=f"train pairs of v{version}")
+    for status in statuses:
+        if status.answer is not None:
+            record_shown(ctx, user, task_id, [lineage.test[status.test_index]], via=f"answer on v{version}")
     ids = ctx.catalog.ids()
-    public = task.without_test_outputs().to_dict(include_test_outputs=False)
     return {
         "id": task_id,
         "number": number,
@@ -79,9 +97,13 @@ def get_task(
         if info.parent_version is None
         else {"parent_version": info.parent_version, "transform": info.transform},
         "versions": [v.to_dict() for v in versions],
-        "train": public["train"],
-        "test": public["test"],
-        "attempts": [status_json(s) for s in statuses],
+        "train": train,
+        "test": test,
+        "withheld": withheld,
+        "attempts": [
+            status_json(s, counts_against=lineage.test[s.test_index].name, signed_in=user is not None)
+            for s in statuses
+        ],
     }
 
 
@@ -106,10 +128,49 @@ def submit_attempt(
     user: Viewer,
 ) -> dict[str, Any]:
     task = ctx.catalog.get(task_id, version)
-    solver = None if user else client_id(request)
-    if user is None and solver is None:
-        raise HTTPException(400, "no solver id: load the page (GET /api/session) or log in first")
+    solver = client_id(request)
+    if user is None:
+        if solver is None:
+            raise HTTPException(400, "no solver id: load the page (GET /api/session) or log in first")
+        _limit_anonymous(ctx, request, task_id)
+    guarded = access_for(ctx, task_id, user, solver)
+    lineage = guarded.lineage(task)
+    if not 0 <= body.test_index < len(lineage.test):
+        raise HTTPException(400, f"task {task_id} v{version} has no test input {body.test_index}")
+    origin = lineage.test[body.test_index]
     status = ctx.store.submit_attempt(
-        task, test_index=body.test_index, grid=body.grid, user=user, client_id=solver, action_log=body.actions
+        task,
+        test_index=body.test_index,
+        grid=body.grid,
+        user=user,
+        client_id=solver,
+        action_log=body.actions,
+        budget=guarded.lineages.budget(origin),
+        origin=origin.name,
     )
-    return {"correct": bool(status.last_correct), "status": status_json(status)}
+    if status.answer is not None:
+        record_shown(ctx, user, task_id, [origin], via=f"answer on v{version}")
+    return {
+        "correct": bool(status.last_correct),
+        "status": status_json(status, counts_against=origin.name, signed_in=user is not None),
+    }
+
+
+def _limit_anonymous(ctx: AppContext, request: Request, task_id: str) -> None:
+    """Anonymous attempts: a budget per address, and per address and task (fresh cookies share them)."""
+    address = client_address(request)
+    for key, limiter, what in (
+        (f"anon:{address}", ctx.guards.anon_attempts, "attempts from this address"),
+        (
+            f"anon:{address}:{task_id}",
+            ctx.guards.anon_task_attempts,
+            f"attempts on {task_id} from this address",
+        ),
+    ):
+        wait = limiter.allow(key)
+        if wait > 0:
+            raise HTTPException(
+                429,
+                f"too many anonymous {what}: wait {wait:.0f} s, or sign in",
+                headers={"Retry-After": str(int(wait) + 1)},
+            )

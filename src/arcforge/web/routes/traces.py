@@ -48,6 +48,8 @@ def trace_json(trace: Any, *, ctx: AppContext, viewer: Any) -> dict[str, Any]:
         "down": trace.down,
         "my_vote": trace.my_vote,
         "can_edit": can_edit,
+        # no votes on one's own trace (the store refuses them with 403); the page hides its buttons
+        "can_vote": viewer is not None and not (trace.user_id is not None and trace.user_id == viewer.id),
         "created_at": trace.created_at.isoformat(),
         "updated_at": trace.updated_at.isoformat(),
     }

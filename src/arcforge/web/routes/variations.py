@@ -5,8 +5,10 @@ outputs: a preview returns the new train pairs and test inputs only. Signing che
 then the store either adds a version (numbered past every existing one, with its parent version and
 transform as provenance) or, when a live version has identical content, adds the signature to it.
 
-A swap moves a test pair, output included, into the train pairs, so previewing or signing one is
-allowed only once the viewer's attempts on that test input are done (as the answer would show then).
+A swap moves a test pair, output included, into the train pairs. A preview shows that train pair's
+output only to a viewer entitled to the test output it is (:mod:`arcforge.web.visibility`); anyone
+else gets the preview with that output withheld and the reason. Signing one needs the entitlement
+(403 otherwise): the signer vouches for content they must be able to see.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Any
 from fastapi import HTTPException, Request
 from pydantic import BaseModel, Field
 
-from arcforge.task.model import task_problems
-from arcforge.task.transforms import Composite, SwapPair, Transform, parse_transform
+from arcforge.task.model import Task, task_problems
+from arcforge.task.transforms import Transform, parse_transform
 from arcforge.web.deps import AppContext, Ctx, Member, Moderator, Viewer, api_router, client_id
+from arcforge.web.lineage import Origin, apply_moves
+from arcforge.web.visibility import Guarded, access_for, public_pairs, record_shown
 
 router = api_router(tags=["variations"])
 
@@ -53,33 +57,23 @@ def transforms() -> dict[str, Any]:
     }
 
 
-def _swapped_tests(transform: Transform) -> set[int]:
-    parts = transform.parts if isinstance(transform, Composite) else (transform,)
-    return {p.test_index for p in parts if isinstance(p, SwapPair)}
-
-
 def _derive(
     ctx: AppContext, task_id: str, version: int, name: str, request: Request, user: Any
-) -> tuple[Any, Transform]:
+) -> tuple[Task, Transform, Guarded, tuple[Origin, ...]]:
+    """The derived task, its transform, the viewer's view of the task, and the derived train origins."""
     parent = ctx.catalog.get(task_id, version)
     transform = parse_transform(name)
-    swapped = _swapped_tests(transform)
-    if swapped:
-        statuses = ctx.store.attempt_statuses(
-            parent, user=user, client_id=None if user else client_id(request)
-        )
-        for index in sorted(swapped):
-            if index < len(statuses) and not (statuses[index].solved or statuses[index].remaining <= 0):
-                raise HTTPException(
-                    403,
-                    f"this swap shows the output of test input {index + 1} (test pair {index} in the "
-                    f"transform's 0-based name): finish your attempts on test input {index + 1} first",
-                )
     derived = transform.apply_task(parent)
     problems = task_problems(derived.to_dict())
     if problems:
         raise HTTPException(400, f"the transformed task is not valid: {problems[0]}")
-    return derived, transform
+    guarded = access_for(ctx, task_id, user, None if user else client_id(request))
+    above = guarded.lineage(parent)
+    try:
+        train, _test = apply_moves(transform, above.train, above.test)
+    except ValueError as exc:
+        raise HTTPException(400, f"cannot follow {transform.name}: {exc}") from None
+    return derived, transform, guarded, train
 
 
 def _existing_version(ctx: AppContext, task_id: str, content_hash: str) -> int | None:
@@ -102,12 +96,14 @@ def preview(
     ctx: Ctx,
     user: Viewer,
 ) -> dict[str, Any]:
-    derived, transform = _derive(ctx, task_id, version, body.transform, request, user)
-    public = derived.to_dict(include_test_outputs=False)
+    derived, transform, guarded, origins = _derive(ctx, task_id, version, body.transform, request, user)
+    train, test, withheld = public_pairs(derived, origins, guarded.access)
+    record_shown(ctx, user, task_id, guarded.access.shown_train(origins), via=f"preview of {transform.name}")
     return {
         "transform": transform.name,
-        "train": public["train"],
-        "test": public["test"],
+        "train": train,
+        "test": test,
+        "withheld": withheld,
         "existing_version": _existing_version(ctx, task_id, derived.content_hash()),
     }
 
@@ -123,7 +119,15 @@ def sign(
     ctx: Ctx,
     user: Member,
 ) -> dict[str, Any]:
-    derived, transform = _derive(ctx, task_id, version, body.transform, request, user)
+    derived, transform, guarded, origins = _derive(ctx, task_id, version, body.transform, request, user)
+    hidden = guarded.access.withheld_train(origins)
+    if hidden:
+        index, origin = hidden[0]
+        raise HTTPException(
+            403,
+            f"{transform.name} shows the answer to test input {origin.index + 1} of v{origin.root} as "
+            f"train pair {index + 1}: finish your attempts on test input {origin.index + 1} first",
+        )
     if not derived.has_test_outputs:
         raise HTTPException(
             400, "this version has no test outputs, so a variation of it cannot be checked; pick another"
