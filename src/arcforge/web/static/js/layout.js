@@ -32,8 +32,9 @@ export function trainCell(pairsHost, pair) {
   const rows = Math.max(pair.input.length, pair.output.length);
   const cols = Math.max(pair.input[0].length, pair.output[0].length);
   const side = fitCell(rows, cols, Math.floor((width - 40) / 2), 180, { min: 3, max: 22 });
-  const stackedSize = fitCell(rows, cols, width, 150, { min: 3, max: 22 });
-  const stacked = stackedSize >= side * 1.4;
+  const stackedSize = fitCell(rows, cols, width, 180, { min: 3, max: 22 });
+  const sideWidth = 2 * (cols * (side + 1) + 2) + 40; // two grids and the arrow
+  const stacked = sideWidth > width || stackedSize >= side * 1.4;
   return { size: stacked ? stackedSize : side, stacked };
 }
 
