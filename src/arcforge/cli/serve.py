@@ -14,9 +14,16 @@ import errno
 import os
 import socket
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from arcforge.cli._store_options import add_db_option
 from arcforge.errors import UsageError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from arcforge.settings import Settings
 
 # People solve and explain *training* tasks: traces written on evaluation tasks would leak into the
 # benchmark that measures models on them.
@@ -87,7 +94,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from arcforge.settings import load_settings
     from arcforge.store import open_store
-    from arcforge.web.app import app_from_environment, create_app
+    from arcforge.web.app import create_app
     from arcforge.web.backups import BackupScheduler
     from arcforge.web.config import load_secret_key
 
@@ -101,7 +108,6 @@ def run_serve(args: argparse.Namespace) -> int:
         environ["ARCFORGE_DB"] = args.db
     if args.secure_cookies:
         environ["ARCFORGE_WEB_SECURE_COOKIES"] = "1"
-        os.environ["ARCFORGE_WEB_SECURE_COOKIES"] = "1"  # for --workers: each worker reads the environment
     settings = load_settings(environ)
     spec = "" if args.dataset.lower() in {"", "none"} else args.dataset
     dataset = None
@@ -145,19 +151,59 @@ def run_serve(args: argparse.Namespace) -> int:
                 install_runs_viewer(app, runs, host=args.host, cache_dir=settings.home / "viewer-index")
             uvicorn.run(app, **options)
         else:
-            os.environ["ARCFORGE_SERVE_RUNS"] = os.pathsep.join(runs)
-            os.environ["ARCFORGE_SERVE_HOST"] = args.host
-            # Each worker builds its own app from the environment (fork-safe: nothing shared).
-            os.environ["ARCFORGE_DB"] = settings.db_url
-            os.environ["ARCFORGE_SERVE_DATASET"] = spec
-            uvicorn.run(
-                f"{app_from_environment.__module__}:app_from_environment",
-                factory=True,
-                workers=args.workers,
-                **options,
-            )
+            # Each worker builds its own app (fork-safe: nothing shared) from the options this process
+            # writes for it; the environment is left as it is.
+            worker_file = _write_worker_options(settings, runs=runs, host=args.host, dataset=spec, overrides={
+                name: environ[name] for name in ("ARCFORGE_DB", "ARCFORGE_WEB_SECURE_COOKIES") if name in environ
+            })  # fmt: skip
+            try:
+                uvicorn.run("arcforge.cli.serve:worker_app", factory=True, workers=args.workers, **options)
+            finally:
+                worker_file.unlink(missing_ok=True)
     finally:
         if backups is not None:
             backups.stop()
         store.close()
     return 0
+
+
+def _worker_options_path(settings: Settings, parent: int) -> Path:
+    return settings.home / f"serve-workers-{parent}.json"
+
+
+def _write_worker_options(
+    settings: Settings, *, runs: list[str], host: str, dataset: str, overrides: dict[str, str]
+) -> Path:
+    """What ``serve --workers N`` tells its workers, in ``ARCFORGE_HOME/serve-workers-<pid>.json``, made
+    readable by its owner only and removed when the server stops: the runs, the host, the dataset and
+    the settings the command line overrode (the store URL, which may hold a database password, and
+    the cookie flag). No API key: workers read those themselves."""
+    import json
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    path = _worker_options_path(settings, os.getpid())
+    document = {"environ": overrides, "runs": runs, "host": host, "dataset": dataset}
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(document, handle)
+    return path
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``serve --workers N`` worker, built from the options its parent wrote."""
+    import json
+
+    from arcforge.settings import load_settings
+    from arcforge.web.app import create_app
+
+    base = load_settings()
+    document = json.loads(_worker_options_path(base, os.getppid()).read_text(encoding="utf-8"))
+    settings = load_settings({**os.environ, **document["environ"]})
+    app = create_app(settings, dataset=document["dataset"] or None)
+    if document["runs"]:
+        from arcforge.web.routes.runs import install_runs_viewer
+
+        install_runs_viewer(
+            app, document["runs"], host=document["host"], cache_dir=settings.home / "viewer-index"
+        )
+    return app
