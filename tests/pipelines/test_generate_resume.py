@@ -38,7 +38,9 @@ def no_retries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A project models.toml with a model that is not retried by the client (fast failing tests)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "models.toml").write_text(
-        '[models.flaky]\nprovider = "vllm"\nmodel = "m"\nmax_retries = 0\n', encoding="utf-8"
+        '[models.flaky]\nprovider = "vllm"\nmodel = "m"\nmax_retries = 0\n'
+        '[models.flaky1]\nprovider = "vllm"\nmodel = "m"\nmax_retries = 1\n',
+        encoding="utf-8",
     )
     return "flaky"
 
@@ -183,3 +185,13 @@ def test_resume_keeps_every_option_and_an_explicit_default_counts(
     keys = [r["key"] for r in _records(run)]
     assert len(keys) == len(set(keys)) >= 4  # 0.01 a reply: the kept budget of 0.04 stopped it (+ in flight)
     capsys.readouterr()
+
+
+def test_error_records_say_how_many_retries_were_made(tmp_path: Path, no_retries: str) -> None:
+    run = tmp_path / "run"
+    with ScriptedServer(responder=lambda request: error(503, "overloaded")) as server:
+        assert main(_args("flaky1", server.base_url, run)) == 0
+        assert len(server.requests) == 4  # 2 samples, each asked twice
+    for record in _records(run):
+        assert record["retries"] == 1 and "after 1 retry" in record["error"]
+        assert record["error_kind"] == "server"
