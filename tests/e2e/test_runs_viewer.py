@@ -29,6 +29,7 @@ from runs_helpers import (  # noqa: E402
     refined_run,
     small_dataset,
     synthetic_run,
+    tasks_run,
 )  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -73,6 +74,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "generate": generate_run(folder / "generate"),
         "benchmark": benchmark_run(folder / "benchmark", dataset),
         "refined": refined_run(folder / "refined", dataset),
+        "made": tasks_run(root / "made" / "tasks", dataset).parent,  # apart: the list test counts 3 runs
     }
     return {"root": root, "folder": folder, **made}
 
@@ -348,6 +350,29 @@ def test_a_running_runs_page_shows_new_records(page: Any, tmp_path: Path) -> Non
             "45", timeout=10_000
         )  # polled every 3 s
         assert page.locator("#tasks-table tbody tr[data-task='late']").count() == 1
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_a_generate_tasks_run_shows_the_made_task(page: Any, runs: dict[str, Any]) -> None:
+    from arcforge.web.routes.runs import create_viewer_app
+
+    url, server, thread = _in_process(create_viewer_app([runs["made"]]))
+    try:
+        page.goto(f"{url}/runs")
+        _ready(page)
+        assert "1 task(s) made" in page.locator("#runs-table tbody tr").inner_text()
+        page.locator("#runs-table a.run-link").click()
+        _ready(page)
+        assert page.locator("#stat-accepted .stat-value").inner_text() == "1"
+        assert "identity 1" in page.locator("#by-synthesis").inner_text().replace("\n", " ")
+        page.click("#tasks-table a:text('flip')")
+        _ready(page)
+        block = page.locator(".sample .synthesis")
+        assert "accepted" in block.locator("h3").inner_text() and block.locator(".grid").count() == 8
+        assert "generate_input" in page.locator(".sample pre.code").inner_text()
+        screenshot(page, "runs-tasks-made")
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -405,3 +405,45 @@ def handmade_direct_run(out: Path, dataset: Path) -> Path:
     )
     finish_benchmark(run, list(data.tasks), options=options, dataset=data)
     return out
+
+
+GENERATOR_INPUT = """
+def generate_input(rng):
+    h, w = rng.randint(2, 5), rng.randint(2, 6)
+    return [[rng.randint(0, 9) for _ in range(w)] for _ in range(h)]
+"""
+GOOD_GENERATOR = GENERATOR_INPUT + "\ndef solve(grid):\n    return [row[::-1] for row in grid[::-1]]\n"
+IDENTITY_GENERATOR = GENERATOR_INPUT + "\ndef solve(grid):\n    return [row[:] for row in grid]\n"
+
+
+def tasks_run(out: Path, dataset: Path) -> Path:
+    """``arcforge generate tasks`` seeded by flip (a good generator: a task is made) and recolor (a
+    generator whose outputs equal its inputs: refused)."""
+    probes = {
+        name: json.dumps(grids[0], separators=(",", ":")).replace("],[", "],\n[")
+        for name, grids in (("flip", FLIP_IN), ("recolor", RECOLOR_IN))
+    }
+
+    def respond(body: dict[str, Any]) -> str:
+        code = GOOD_GENERATOR if _prompt_names(body, probes) == "flip" else IDENTITY_GENERATOR
+        return f"A new task.\n```python\n{code}```"
+
+    with ScriptedServer(responder=respond) as server:
+        argv = [
+            "generate",
+            "tasks",
+            "--model",
+            "openai:scripted-tasks",
+            "--base-url",
+            server.base_url,
+            "--no-cache",
+            "--dataset",
+            str(dataset),
+            "--samples",
+            "1",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+        assert main(argv) == 0
+    return out

@@ -16,7 +16,14 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from runs_helpers import SYNTHETIC_ID, handmade_direct_run, handmade_refined_run, small_dataset, synthetic_run
+from runs_helpers import (
+    SYNTHETIC_ID,
+    handmade_direct_run,
+    handmade_refined_run,
+    small_dataset,
+    synthetic_run,
+    tasks_run,
+)
 from web_helpers import free_port
 
 from arcforge.errors import UsageError
@@ -310,3 +317,30 @@ def test_a_direct_benchmark_run_shows_each_attempt_against_the_expected_output(t
                 ("flip", 1.0, 0),
                 ("recolor", 0.0, 1),
             ]
+
+
+def test_a_generate_tasks_run_shows_the_tasks_made_and_the_refusals(tmp_path: Path) -> None:
+    tasks_run(tmp_path / "runs" / "tasks", small_dataset(tmp_path / "data"))
+    for url in _serve(create_viewer_app([tmp_path / "runs"])):
+        with httpx.Client(base_url=url, timeout=30) as client:
+            (run,) = client.get("/api/runs").json()["runs"]
+            assert run["kind"] == "generate tasks" and run["accepted"] == 1 and run["samples"] == 2
+            summary = client.get(f"/api/runs/{run['id']}").json()
+            assert summary["synthesis"] == {"accepted": 1, "identity": 1}
+            flip = client.get(f"/api/runs/{run['id']}/tasks/flip").json()["samples"][0]
+            made = flip["synthesis"]
+            assert (
+                made["status"] == "accepted"
+                and len(made["task"]["train"]) == 3
+                and "def generate_input" in flip["code"]
+            )
+            pair = made["task"]["train"][0]
+            assert pair["output"] == [row[::-1] for row in pair["input"][::-1]]
+            refused = client.get(f"/api/runs/{run['id']}/tasks/recolor").json()["samples"][0]["synthesis"]
+            assert (
+                refused["status"] == "refused" and refused["reason"] == "identity" and refused["task"] is None
+            )
+            table = client.get(
+                f"/api/runs/{run['id']}/tasks", params={"sort": "accepted", "desc": "true"}
+            ).json()
+            assert [(r["task"], r["accepted"]) for r in table["rows"]] == [("flip", 1), ("recolor", 0)]

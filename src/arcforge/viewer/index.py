@@ -33,7 +33,7 @@ __all__ = ["INDEX_NAME", "RECORDS", "VERIFICATION", "RunIndex"]
 INDEX_NAME = ".viewer-index.sqlite"
 RECORDS = "records.jsonl"
 VERIFICATION = "verification.jsonl"
-SCHEMA = 5
+SCHEMA = 6
 _BATCH = 2000
 
 _TABLES = """
@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS samples (
   id INTEGER PRIMARY KEY, off INTEGER NOT NULL, len INTEGER NOT NULL, key TEXT, task TEXT NOT NULL,
   sample_index INTEGER, status TEXT, kind TEXT, parent TEXT, round INTEGER, train_passed INTEGER,
   train_total INTEGER, has_code INTEGER, cost REAL, prompt_tokens INTEGER, completion_tokens INTEGER,
-  reasoning_tokens INTEGER, latency REAL, cached INTEGER, created_at TEXT, current INTEGER NOT NULL DEFAULT 1);
+  reasoning_tokens INTEGER, latency REAL, cached INTEGER, created_at TEXT, synth TEXT, synth_reason TEXT,
+  current INTEGER NOT NULL DEFAULT 1);
 CREATE VIEW IF NOT EXISTS live AS SELECT * FROM samples WHERE current = 1;
 CREATE INDEX IF NOT EXISTS samples_task ON samples (task, sample_index);
 CREATE INDEX IF NOT EXISTS samples_key ON samples (key);
@@ -80,6 +81,8 @@ def _sample_row(offset: int, length: int, record: Any) -> tuple[Any, ...]:
         record = {}
     usage = record.get("usage") if isinstance(record.get("usage"), Mapping) else {}
     passed, total = _train(record)
+    found = record.get("synthesis")
+    synthesis: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     status = record.get("status")
     status = getattr(status, "value", status)
     return (
@@ -102,6 +105,8 @@ def _sample_row(offset: int, length: int, record: Any) -> tuple[Any, ...]:
         _number(record.get("latency_s")),
         1 if record.get("cached") else 0,
         None if record.get("created_at") is None else str(record.get("created_at")),
+        None if synthesis.get("status") is None else str(synthesis.get("status")),  # generate tasks
+        None if synthesis.get("reason") is None else str(synthesis.get("reason")),
     )
 
 
@@ -118,7 +123,7 @@ def _verification_row(offset: int, length: int, entry: Any) -> tuple[Any, ...] |
     )
 
 
-_SAMPLE_INSERT = "INSERT INTO samples (off, len, key, task, sample_index, status, kind, parent, round, train_passed, train_total, has_code, cost, prompt_tokens, completion_tokens, reasoning_tokens, latency, cached, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"  # noqa: E501
+_SAMPLE_INSERT = "INSERT INTO samples (off, len, key, task, sample_index, status, kind, parent, round, train_passed, train_total, has_code, cost, prompt_tokens, completion_tokens, reasoning_tokens, latency, cached, created_at, synth, synth_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"  # noqa: E501
 _VERIFY_INSERT = "INSERT OR REPLACE INTO verification (key, verified, outcome, off, len) VALUES (?,?,?,?,?)"
 
 

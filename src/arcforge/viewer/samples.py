@@ -49,6 +49,7 @@ _SAMPLE_FIELDS = (
     "feedback",
     "feedback_hash",
     "attempts",
+    "synthesis",
 )
 
 

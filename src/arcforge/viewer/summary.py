@@ -18,7 +18,18 @@ from arcforge.viewer.jsonl import read_line
 __all__ = ["compare_runs", "run_row", "run_summary", "score_document", "task_rows"]
 
 SCORE = "score.json"
-TASK_SORTS = ("task", "samples", "ok", "verified", "best_train", "solved", "cost", "tokens", "rounds")
+TASK_SORTS = (
+    "task",
+    "samples",
+    "ok",
+    "verified",
+    "best_train",
+    "solved",
+    "cost",
+    "tokens",
+    "rounds",
+    "accepted",
+)
 
 
 def score_document(run: RunFolder) -> dict[str, Any] | None:
@@ -46,7 +57,8 @@ def _totals(conn: sqlite3.Connection) -> dict[str, Any]:
         "SELECT count(*) AS samples, count(DISTINCT task) AS tasks, sum(cost) AS cost, count(cost) AS costed,"
         " coalesce(sum(prompt_tokens), 0) AS prompt, coalesce(sum(completion_tokens), 0) AS completion,"
         " coalesce(sum(reasoning_tokens), 0) AS reasoning, max(round) AS max_round,"
-        " count(parent) AS children, sum(has_code) AS programs,"
+        " count(parent) AS children, sum(has_code) AS programs, count(synth) AS synthesized,"
+        " coalesce(sum(synth = 'accepted'), 0) AS accepted,"
         " sum(CASE WHEN train_total > 0 AND train_passed = train_total THEN 1 ELSE 0 END) AS train_perfect,"
         " min(created_at) AS first, max(created_at) AS last FROM live"
     ).fetchone()
@@ -85,6 +97,7 @@ def run_row(run: RunFolder, index: RunIndex) -> dict[str, Any]:
         "verified": totals["v_verified"] if totals["v_lines"] else None,
         "tasks_verified": totals["v_tasks_verified"] if totals["v_lines"] else None,
         "train_perfect": totals["train_perfect"],
+        "accepted": totals["accepted"] if totals["synthesized"] else None,  # generate tasks: tasks made
         "score": score.get("score"),
         "cost_usd": None
         if totals["cost"] is None
@@ -133,6 +146,11 @@ def _figures(conn: sqlite3.Connection) -> dict[str, Any]:
         ),
         "latency": _latency(conn),
         "rounds": rounds,
+        "synthesis": dict(
+            conn.execute(
+                "SELECT coalesce(synth_reason, synth), count(*) FROM live WHERE synth IS NOT NULL GROUP BY 1"
+            ).fetchall()
+        ),
     }
 
 
@@ -145,6 +163,7 @@ def run_summary(run: RunFolder, index: RunIndex) -> dict[str, Any]:
     by_status, outcomes, latency, rounds = (
         figures[k] for k in ("by_status", "outcomes", "latency", "rounds")
     )
+    synthesis = figures["synthesis"]
     samples = row["samples"]
     verified = row["verified"]
     solved_tasks = None
@@ -164,6 +183,7 @@ def run_summary(run: RunFolder, index: RunIndex) -> dict[str, Any]:
         "cost_per_solved_task": (cost / solved_tasks) if solved_tasks and cost is not None else None,
         "latency": latency,
         "rounds": rounds if row["refined"] else [],
+        "synthesis": synthesis,
         "manifest": {
             k: manifest.get(k) for k in ("command", "config", "status", "sessions", "arcforge_version")
         },
@@ -200,7 +220,8 @@ def _task_query(conn: sqlite3.Connection) -> dict[str, Any]:
         " sum(s.status = 'parse_failure') AS parse_failures, sum(s.status = 'error') AS errors,"
         " sum(coalesce(v.verified, 0)) AS verified, max(CASE WHEN s.train_total > 0 THEN"
         " 1.0 * s.train_passed / s.train_total END) AS best_train, sum(s.cost) AS cost,"
-        " sum(s.prompt_tokens + s.completion_tokens) AS tokens, max(coalesce(s.round, 0)) AS rounds"
+        " sum(s.prompt_tokens + s.completion_tokens) AS tokens, max(coalesce(s.round, 0)) AS rounds,"
+        " sum(s.synth = 'accepted') AS accepted"
         " FROM live s LEFT JOIN verification v ON v.key = s.key GROUP BY s.task"
     ).fetchall()
     return {"has_verification": has_verification, "rows": [dict(row) for row in rows]}
@@ -240,6 +261,7 @@ def _task_table(run: RunFolder, index: RunIndex) -> list[dict[str, Any]]:
                     "cost": 0.0,
                     "tokens": 0,
                     "rounds": 0,
+                    "accepted": None,
                     "solved": 0.0,
                 }
             )

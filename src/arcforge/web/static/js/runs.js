@@ -13,6 +13,7 @@ function crumbs(...parts) {
 function outcome(run) {
   if (run.score !== null && run.score !== undefined) return `score ${fmt.pct(run.score)}`;
   if (run.verified !== null && run.verified !== undefined) return `${fmt.int(run.verified)} verified`;
+  if (run.accepted !== null && run.accepted !== undefined) return `${fmt.int(run.accepted)} task(s) made`;
   if (run.train_perfect) return `${fmt.int(run.train_perfect)} train-perfect`;
   return "not verified";
 }

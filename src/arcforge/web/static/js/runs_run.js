@@ -27,6 +27,8 @@ function summarySection(run) {
     cards.push(stat("tasks solved", fmt.ratio(b.tasks_solved, b.tasks), b.complete === false ? "run stopped early" : ""));
     cards.push(stat("cost per solved task", fmt.usd(run.cost_per_solved_task)));
     if (b.oracle) cards.push(stat("oracle (upper bound)", fmt.pct(b.oracle.score), `pass@${b.oracle.k}; not a score`));
+  } else if (run.accepted !== null) {
+    cards.push(stat("tasks made", fmt.int(run.accepted), `of ${fmt.int(run.samples)} generator(s)`, "stat-accepted"));
   } else if (run.train_perfect) {
     cards.push(stat("train-perfect programs", fmt.int(run.train_perfect)));
   }
@@ -38,6 +40,8 @@ function summarySection(run) {
   cards.push(stat("latency", fmt.secs(run.latency.median_s), `median · p90 ${fmt.secs(run.latency.p90_s)}`));
   const statuses = Object.entries(run.by_status).map(([name, n]) =>
     el("li", {}, badge(name, name === "ok" ? "ok" : name === "error" ? "bad" : "part"), ` ${fmt.int(n)}`));
+  const made = Object.entries(run.synthesis || {}).map(([name, n]) =>
+    el("li", {}, badge(name, name === "accepted" ? "ok" : "bad"), ` ${fmt.int(n)}`));
   const outcomes = Object.entries(run.outcomes || {}).map(([name, n]) =>
     el("li", {}, badge(name, name === "verified" ? "ok" : "bad"), ` ${fmt.int(n)}`));
   return el("section", { class: "panel" },
@@ -45,6 +49,7 @@ function summarySection(run) {
     el("div", { class: "stats" }, cards),
     el("div", { class: "breakdowns" },
       el("div", {}, el("h3", { text: "status" }), el("ul", { class: "breakdown", id: "by-status" }, statuses)),
+      made.length ? el("div", {}, el("h3", { text: "task synthesis" }), el("ul", { class: "breakdown", id: "by-synthesis" }, made)) : null,
       outcomes.length ? el("div", {}, el("h3", { text: "verification" }), el("ul", { class: "breakdown", id: "by-outcome" }, outcomes)) : null,
       run.rounds.length ? el("div", {}, el("h3", { text: "refinement rounds" }),
         el("table", { class: "runs-table small", id: "rounds" }, el("tr", {}, el("th", { text: "round" }), el("th", { class: "num", text: "programs" }),
@@ -81,6 +86,7 @@ export async function runPage(id, crumbs) {
     { key: "tokens", label: "tokens", num: true, render: (t) => fmt.int(t.tokens) },
     { key: "rounds", label: "rounds", num: true },
   ];
+  const madeColumn = { key: "accepted", label: "tasks made", num: true };
 
   async function drawTasks() {
     const query = new URLSearchParams({ sort: state.sort, desc: state.desc, offset: state.offset, limit: LIMIT, q: state.q });
@@ -89,7 +95,7 @@ export async function runPage(id, crumbs) {
       el("div", { class: "row toolbar-row" }, el("h2", { text: "Tasks" }), filter,
         pager({ total: page.total, offset: page.offset, limit: page.limit, id: "task-pager",
           onPage: (offset) => { state.offset = offset; drawTasks(); } })),
-      sortableTable(columns, page.rows, { sortKey: state.sort, desc: state.desc, id: "tasks-table",
+      sortableTable(state.synthesis ? [...columns, madeColumn] : columns, page.rows, { sortKey: state.sort, desc: state.desc, id: "tasks-table",
         rowAttrs: (t) => ({ dataset: { task: t.task } }),
         onSort: (key, desc) => { state.sort = key; state.desc = desc; state.offset = 0; drawTasks(); } }));
   }
@@ -97,6 +103,7 @@ export async function runPage(id, crumbs) {
   async function draw() {
     const run = await load(apiRun(id));
     if (run.testing_page) startAccount();
+    state.synthesis = run.accepted !== null;
     app.replaceChildren(header(run), summarySection(run), tableHost);
     await drawTasks();
     return run;

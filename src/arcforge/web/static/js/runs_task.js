@@ -84,6 +84,20 @@ function pairVerdict(pair) {
     pair.error ? el("pre", { class: "failure", tabindex: "0", text: pair.error }) : null);
 }
 
+// A generate-tasks sample: the verdict on the generator and the task it made, drawn.
+function synthesisBlock(made) {
+  if (!made || typeof made !== "object") return null;
+  const task = made.task && typeof made.task === "object" ? made.task : null;
+  const pairs = task ? [...(task.train || []).map((p, i) => [p, `made train ${i + 1}`]), ...(task.test || []).map((p, i) => [p, `made test ${i + 1}`])] : [];
+  return el("div", { class: "synthesis" },
+    el("h3", {}, "Task synthesis ", badge(String(made.status || "?"), made.status === "accepted" ? "ok" : "bad"),
+      made.reason ? ` ${made.reason}` : "", made.task_id ? el("span", { class: "mono", text: ` → ${made.task_id}` }) : null),
+    made.description ? el("p", { class: "hint", text: String(made.description) }) : null,
+    made.detail ? el("pre", { class: "failure", tabindex: "0", text: String(made.detail) }) : null,
+    pairs.length ? el("div", { class: "pairs task-pairs" }, pairs.map(([p, label]) => el("div", { class: "pair" },
+      figure(p.input, `${label} input`), el("span", { class: "arrow", text: "→" }), figure(p.output, `${label} output`)))) : null);
+}
+
 function messages(list) {
   return (list || []).map((m) => el("div", { class: "message" }, el("div", { class: "role", text: m.role }),
     el("pre", { class: "text", tabindex: "0", text: typeof m.content === "string" ? m.content : JSON.stringify(m.content, null, 1) })));
@@ -112,8 +126,9 @@ function sampleCard(sample) {
     sample.code ? el("div", { class: "program" }, el("h3", { text: `Program${sample.entry ? ` (${sample.entry})` : ""}` }), highlighted(sample.code)) : null,
     sample.error || sample.parse_error ? el("div", { class: "failure-box" }, el("h3", { text: sample.status === "parse_failure" ? "Parse failure" : "Error" }),
       el("pre", { class: "failure", tabindex: "0", text: [sample.parse_error ? `${sample.parse_error.kind}: ${sample.parse_error.message}` : "", sample.error || ""].filter(Boolean).join("\n") })) : null,
+    synthesisBlock(sample.synthesis),
     sample.pairs.length ? el("div", { class: "verdicts" }, el("h3", { text: "Verdict per pair" }), sample.pairs.map(pairVerdict))
-      : el("p", { class: "hint", text: sample.code ? "No verdicts yet: run `arcforge verify` on this run." : "" }));
+      : el("p", { class: "hint", text: sample.code && !sample.synthesis ? "No verdicts yet: run `arcforge verify` on this run." : "" }));
 }
 
 export async function taskPage(id, task, crumbs) {
