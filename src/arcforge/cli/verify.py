@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from arcforge.cli._sandbox_options import add_library_option, libraries_from
 from arcforge.cli._task_options import add_json_option
 from arcforge.cli._validators import positive_float, positive_int
 
@@ -21,8 +22,18 @@ def register(subparsers: Any) -> None:
         "Results are appended as they come: a stopped verify continues where it was.",
     )
     parser.add_argument(
-        "run_dir", metavar="RUN_DIR", help="a run directory made by `arcforge generate` or `benchmark code`"
+        "run_dir",
+        metavar="RUN_DIR",
+        help="a run directory made by `arcforge generate` or `benchmark code`; or, with --dataset, PROGRAMS: "
+        "a folder of <task_id>.py (or <task_id>/<name>.py) or a .jsonl of {task_id, code, source?} records",
     )
+    parser.add_argument(  # a corpus in (arcforge.pipelines.corpus)
+        "--dataset", metavar="SPEC", help="take PROGRAMS in as a corpus of solvers for this dataset's tasks"
+    )
+    parser.add_argument(
+        "--out", metavar="RUN_DIR", help="the run folder a corpus becomes (default: runs/corpus-...)"
+    )
+    add_library_option(parser)
     parser.add_argument(
         "--workers", type=positive_int, metavar="N", help="sandbox processes (default: one per core)"
     )
@@ -53,13 +64,16 @@ def _verify(args: argparse.Namespace) -> int:
     import asyncio
     import json
 
+    from arcforge.pipelines.corpus import verify_programs
     from arcforge.pipelines.summaries import format_verification
-    from arcforge.pipelines.verify import verify_run
     from arcforge.sandbox import Limits
 
-    summary = asyncio.run(
-        verify_run(
+    intake, summary = asyncio.run(
+        verify_programs(
             args.run_dir,
+            dataset=args.dataset,
+            out=args.out,
+            libraries=libraries_from(args),
             workers=args.workers,
             limits=Limits(wall_s=args.timeout),
             progress=False if args.json else args.progress,
@@ -67,7 +81,7 @@ def _verify(args: argparse.Namespace) -> int:
         )
     )
     if args.json:
-        print(json.dumps(summary.to_dict(), indent=2))
+        print(json.dumps({**summary.to_dict(), **({"corpus": intake.to_dict()} if intake else {})}, indent=2))
     else:
-        print(format_verification(summary))
+        print("\n".join([*(intake.describe() if intake else []), format_verification(summary)]))
     return 0
