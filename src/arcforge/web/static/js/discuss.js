@@ -40,10 +40,12 @@ function renderTask() {
   if (task.version) query.set("version", task.version);
   $("testing-link").href = `/?${query}`;
   $("train-pairs").replaceChildren(...task.train.map((pair, i) => {
-    const box = Math.max(...[pair.input, pair.output].map((g) => Math.max(g.length, g[0].length)));
+    // issue 12: a swap version's train pair whose output is a test output you may not see comes withheld
+    const box = Math.max(...[pair.input, pair.output || pair.input].map((g) => Math.max(g.length, g[0].length)));
     const size = Math.max(5, Math.min(20, Math.floor(130 / box)));
     return el("div", { class: "pair" }, gridBlock(pair.input, `Input ${i + 1}`, { size }),
-      el("span", { class: "arrow", text: "→" }), gridBlock(pair.output, `Output ${i + 1}`, { size }));
+      el("span", { class: "arrow", text: "→" }), pair.output ? gridBlock(pair.output, `Output ${i + 1}`, { size })
+        : el("p", { class: "withheld", text: `Output ${i + 1} withheld: ${pair.withheld || "not shown to you yet"}` }));
   }));
   $("test-inputs").replaceChildren(...task.test.map((pair, i) => el("div", { class: "pair" },
     gridBlock(pair.input, `Test input ${i + 1}`, { size: fit(pair.input, 150, 20) }))));

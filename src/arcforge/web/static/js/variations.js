@@ -74,7 +74,9 @@ export class VariationsPanel {
       data.train.forEach((pair, i) => {
         blocks.push(el("div", { class: "pair" },
           gridBlock(pair.input, `train ${i + 1} in`, { size: previewSize(pair.input) }),
-          gridBlock(pair.output, `train ${i + 1} out`, { size: previewSize(pair.output) })));
+          // issue 12: a swap's train pair that is a test output you may not see yet comes withheld (output null)
+          pair.output ? gridBlock(pair.output, `train ${i + 1} out`, { size: previewSize(pair.output) })
+            : el("p", { class: "withheld", text: `train ${i + 1} out withheld: ${pair.withheld || "not shown to you yet"}` })));
       });
       data.test.forEach((pair, i) => blocks.push(el("div", { class: "pair" }, gridBlock(pair.input, `test ${i + 1} in`, { size: previewSize(pair.input) }))));
       const note = data.existing_version === null
