@@ -344,3 +344,15 @@ def test_a_generate_tasks_run_shows_the_tasks_made_and_the_refusals(tmp_path: Pa
                 f"/api/runs/{run['id']}/tasks", params={"sort": "accepted", "desc": "true"}
             ).json()
             assert [(r["task"], r["accepted"]) for r in table["rows"]] == [("flip", 1), ("recolor", 0)]
+
+
+def test_serve_shows_runs_by_default_when_there_is_a_runs_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arcforge.cli.serve import _runs_folders
+
+    monkeypatch.chdir(tmp_path)
+    assert _runs_folders(None) == []
+    (tmp_path / "runs").mkdir()
+    assert _runs_folders(None) == [str(tmp_path / "runs")]
+    assert _runs_folders(["runs", str(tmp_path)]) == [str(tmp_path / "runs"), str(tmp_path)]

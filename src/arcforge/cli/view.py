@@ -1,4 +1,5 @@
-"""``arcforge view RUN_DIR...``: the runs viewer alone, on loopback, and a browser opened on it.
+"""``arcforge view RUN_DIR...``: the runs viewer alone, on loopback, and a browser opened on it (when
+there is a graphical session; otherwise the address is printed).
 
 Each argument is a run folder or a folder of runs. No store is opened: the viewer only reads run folders
 (and keeps a small index file beside each run). It listens on 127.0.0.1 only; to show runs to other
@@ -76,13 +77,21 @@ def run_view(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    if not args.no_browser:
+    if not args.no_browser and _has_display():
         threading.Timer(0.8, _open_browser, args=(url,)).start()
     server = uvicorn.Server(
         uvicorn.Config(app, log_level=args.log_level, server_header=False, timeout_graceful_shutdown=3)
     )
     server.run(sockets=[sock])
     return 0
+
+
+def _has_display() -> bool:
+    """A graphical session to open a browser in (without one, ``webbrowser`` would start a text browser
+    such as lynx in this terminal, on top of the server's output)."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _open_browser(url: str) -> None:
