@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,postgres,dev]'
+	$(BIN)/pip install --quiet -e '.[local,postgres,ray,dev]'
 	touch $(STAMP)
 
 browser:
