@@ -52,15 +52,8 @@ from arcforge.engine.run_directory import (
     utc_now,
     write_json_atomic,
 )
-from arcforge.engine.runner import (
-    RunSummary,
-    StopReason,
-    Worker,
-    WorkItem,
-    cost_is_unknown,
-    run_tasks,
-    summarize_records,
-)
+from arcforge.engine.runner import RunSummary, run_tasks, summarize_records
+from arcforge.engine.session import StopReason, Worker, WorkItem, cost_is_unknown
 
 __all__ = [
     "ErrorKind",
