@@ -224,6 +224,8 @@ def test_refined_run_lineage_tree(page: Any, served: dict[str, Any]) -> None:
     assert page.locator("#rounds tr").count() == 4  # a header and rounds 0, 1, 2
     page.goto(f"{served['url']}/runs/{run}/tasks/recolor")
     _ready(page)
+    first = page.locator("#submitted .verdict-row[data-attempt='1']")
+    assert "right" in first.inner_text() and "train-perfect" in first.inner_text()  # selection.json's reason
     tree = page.locator("#lineage")
     assert tree.locator(".node").count() == 5
     deepest = tree.locator("ul.tree > li > ul > li > ul > li .node")

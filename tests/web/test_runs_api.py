@@ -126,6 +126,9 @@ def test_one_task_samples_with_code_status_pairs_and_lineage(viewer: httpx.Clien
     refined = _ids(viewer)["refined"]["id"]
     task = viewer.get(f"/api/runs/{refined}/tasks/recolor").json()
     assert task["lineage_truncated"] is False
+    (submitted,) = task["submitted"]  # the benchmark's attempts for the one test input, checked
+    assert submitted["expected"] == [[0, 2, 2], [2, 2, 2]]
+    assert [a["correct"] for a in submitted["attempts"] if a["grid"] is not None][0] is True
     assert task["total"] == 5 and [s["sample_index"] for s in task["samples"]] == [0, 1, 2, 3, 4]
     assert task["pairs"]["test"][0]["output"] == [[0, 2, 2], [2, 2, 2]]  # from the dataset: records lack it
     first, fixed = task["samples"][0], task["samples"][2]

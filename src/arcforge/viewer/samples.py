@@ -10,6 +10,7 @@ unchanged (same content hash). Model replies are passed on as text: the page ren
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -209,6 +210,52 @@ def _with_truth(task_data: Mapping[str, Any], truth: Mapping[str, Any] | None) -
     return merged
 
 
+def _json_file(run: RunFolder, name: str) -> Any:
+    file = run.file(name)
+    if file is None:
+        return None
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def submitted_attempts(run: RunFolder, task: str, test_pairs: list[Any]) -> list[dict[str, Any]]:
+    """A benchmark's submitted attempts for ``task``, per test input: each attempt's grid, whether it is
+    right (``score.json``) and why it was chosen (``selection.json`` of a refined run)."""
+    submission = _json_file(run, "submission.json")
+    entries = submission.get(task) if isinstance(submission, dict) else None
+    if not isinstance(entries, list):
+        return []
+    result = ((score_document(run) or {}).get("per_task") or {}).get(task) or {}
+    correct = result.get("attempt_correct") or []
+    selection = _json_file(run, "selection.json")
+    reasons = selection.get(task) if isinstance(selection, dict) else None
+    shown = []
+    for i, entry in enumerate(entries):
+        entry = entry if isinstance(entry, dict) else {}
+        why = (
+            reasons[i]
+            if isinstance(reasons, list) and i < len(reasons) and isinstance(reasons[i], dict)
+            else {}
+        )
+        rights = correct[i] if i < len(correct) and isinstance(correct[i], list) else []
+        attempts = []
+        for number, name in enumerate(("attempt_1", "attempt_2")):
+            found = why.get(name)
+            reason: dict[str, Any] = found if isinstance(found, dict) else {}
+            attempts.append(
+                {
+                    "grid": entry.get(name),
+                    "correct": rights[number] if number < len(rights) else None,
+                    "reason": reason.get("reason"),
+                    "programs": reason.get("programs"),
+                }
+            )
+        shown.append({"test_index": i, "expected": _expected(test_pairs, i), "attempts": attempts})
+    return shown
+
+
 def task_detail(
     run: RunFolder, index: RunIndex, task: str, *, offset: int = 0, limit: int = 50
 ) -> dict[str, Any] | None:
@@ -298,4 +345,5 @@ def task_detail(
         "lineage": lineage,
         "lineage_truncated": len(lineage) < total if lineage else False,
         "benchmark": per_task,
+        "submitted": submitted_attempts(run, task, _pair_list(task_data, "test")) if per_task else [],
     }

@@ -98,6 +98,20 @@ function synthesisBlock(made) {
       figure(p.input, `${label} input`), el("span", { class: "arrow", text: "→" }), figure(p.output, `${label} output`)))) : null);
 }
 
+// What a benchmark submitted for the task: per test input, its two attempts beside the expected output.
+function submittedSection(submitted) {
+  return el("section", { class: "panel", id: "submitted" }, el("h2", { text: "Submitted attempts" }),
+    submitted.map((test) => el("div", { class: "verdicts" },
+      el("h3", { text: `test ${test.test_index + 1}` }),
+      ...test.attempts.map((a, i) => el("div", { class: `verdict-row ${a.correct ? "ok" : a.grid ? "bad" : "none"}`, dataset: { attempt: String(i + 1) } },
+        el("div", { class: "verdict-head" }, el("b", { text: `attempt ${i + 1}` }), " ",
+          a.grid ? badge(a.correct ? "right" : a.correct === false ? "wrong" : "?", a.correct ? "ok" : "bad") : badge("none", "none")),
+        el("div", { class: "pair" }, figure(a.grid, "submitted", { against: test.expected, cls: "program-output" })),
+        a.reason ? el("p", { class: "hint", text: `${a.reason}${a.programs ? ` (${a.programs.join(", ")})` : ""}` }) : null)),
+      el("div", { class: "verdict-row" }, el("div", { class: "verdict-head" }, el("b", { text: "expected" })),
+        el("div", { class: "pair" }, figure(test.expected, "expected", { cls: "expected" }))))));
+}
+
 function messages(list) {
   return (list || []).map((m) => el("div", { class: "message" }, el("div", { class: "role", text: m.role }),
     el("pre", { class: "text", tabindex: "0", text: typeof m.content === "string" ? m.content : JSON.stringify(m.content, null, 1) })));
@@ -167,6 +181,7 @@ export async function taskPage(id, task, crumbs) {
       bench ? solvedBadge(bench.score) : null),
     el("p", { class: "hint" }, "in run ", el("a", { href: runUrl(id), class: "mono", text: id })), links),
     pairsSection(first.pairs),
+    ...(first.submitted && first.submitted.length ? [submittedSection(first.submitted)] : []),
     ...(first.lineage.length ? [lineageSection(first.lineage, pick)] : []),
     samplesHost);
   document.body.classList.add("ready");
