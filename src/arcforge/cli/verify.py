@@ -38,6 +38,12 @@ def register(subparsers: Any) -> None:
         "--workers", type=positive_int, metavar="N", help="sandbox processes (default: one per core)"
     )
     parser.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run the programs on a Ray cluster: HOST:PORT of its head, or auto (one sandbox pool per "
+        "node, --workers per node; results land in RUN_DIR as here; see docs/scale.md)",
+    )
+    parser.add_argument(
         "--timeout",
         type=positive_float,
         default=2.0,
@@ -68,18 +74,36 @@ def _verify(args: argparse.Namespace) -> int:
     from arcforge.pipelines.summaries import format_verification
     from arcforge.sandbox import Limits
 
-    intake, summary = asyncio.run(
-        verify_programs(
-            args.run_dir,
-            dataset=args.dataset,
-            out=args.out,
-            libraries=libraries_from(args),
-            workers=args.workers,
-            limits=Limits(wall_s=args.timeout),
-            progress=False if args.json else args.progress,
-            fresh=args.fresh,
+    if args.ray:
+        from arcforge.distributed import verify_on_ray
+        from arcforge.errors import UsageError
+
+        if args.dataset or libraries_from(args):
+            raise UsageError("--ray verifies a run folder: take corpora (--dataset) and --library locally")
+        intake = None
+        summary = asyncio.run(
+            verify_on_ray(
+                args.run_dir,
+                args.ray,
+                workers_per_node=args.workers,
+                limits=Limits(wall_s=args.timeout),
+                progress=False if args.json else args.progress,
+                fresh=args.fresh,
+            )
         )
-    )
+    else:
+        intake, summary = asyncio.run(
+            verify_programs(
+                args.run_dir,
+                dataset=args.dataset,
+                out=args.out,
+                libraries=libraries_from(args),
+                workers=args.workers,
+                limits=Limits(wall_s=args.timeout),
+                progress=False if args.json else args.progress,
+                fresh=args.fresh,
+            )
+        )
     if args.json:
         print(json.dumps({**summary.to_dict(), **({"corpus": intake.to_dict()} if intake else {})}, indent=2))
     else:
