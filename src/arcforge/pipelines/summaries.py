@@ -81,9 +81,13 @@ def format_verification(summary: VerifySummary) -> str:
     lines.append(
         f"yield: {summary.verified / summary.samples:.1%} of samples; " if summary.samples else "yield: -; "
     )
+    cost_text = (
+        "cost unknown (the model has no price: give one with --price IN:OUT when generating)"
+        if summary.cost_usd is None
+        else f"cost {spent} in all, {format_cost(per) if per is not None else '-'} per verified sample"
+    )
     lines[-1] += (
-        f"cost {spent} in all, {format_cost(per) if per is not None else '-'} per verified sample; "
-        f"{f'{tokens:,.0f}' if tokens is not None else '-'} tokens per verified sample"
+        f"{cost_text}; {f'{tokens:,.0f}' if tokens is not None else '-'} tokens per verified sample"
     )
     if summary.by_outcome.get("unknown"):
         lines.append(
