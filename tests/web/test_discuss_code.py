@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_discuss_api import MODEL, SOLVER, TASK, Discuss, send, serve, start
-from web_helpers import ANSWERS
+from web_helpers import ANSWERS, TASKS
 
 from arcforge.testing import reply
 
@@ -121,3 +121,36 @@ def test_save_as_trace_marks_it_model_assisted_and_adds_passing_code(discuss: Di
     kinds = {t["text"]: t["assisted"] for t in api.get(f"/api/tasks/{TASK}/traces").json()["traces"]}
     assert kinds["My own idea."] is False and kinds["Maybe it mirrors?"] is True
     assert discuss.client().post(f"/api/discuss/tasks/{TASK}/traces", {"text": "x"}).status_code == 401
+
+
+def test_a_swap_versions_hidden_train_pair_is_no_oracle_in_the_code_box_or_the_models_context(
+    discuss: Discuss,
+) -> None:
+    owner = discuss.client("owner")
+    assert owner.post(
+        f"/api/tasks/{TASK}/versions/0/attempts", {"test_index": 0, "grid": ANSWERS[TASK][0]}
+    ).json()["correct"]
+    version = owner.post(f"/api/tasks/{TASK}/versions/0/sign", {"transform": "swap:0,0"}).json()["version"]
+    api = discuss.client("learner")
+    response = api.post(f"/api/discuss/tasks/{TASK}/versions/{version}/run", {"code": SOLVER})
+    data = response.json()
+    hidden = data["pairs"][0]
+    assert hidden["split"] == "train" and hidden["status"] == "hidden" and hidden["expected"] is None
+    assert data["train_passed"] == 1
+    assert all(p["expected"] != ANSWERS[TASK][0] for p in data["pairs"])
+
+    # the model's context for this version (as a reply would send it): built from what the viewer may see
+    from types import SimpleNamespace
+
+    from arcforge.datasets import load_dataset
+    from arcforge.web.catalog import TaskCatalog
+    from arcforge.web.discussion.context import build_messages
+    from arcforge.web.routes.discuss import _visible
+
+    ctx = SimpleNamespace(store=discuss.store, catalog=TaskCatalog(load_dataset(str(TASKS)), discuss.store))
+    learner = discuss.store.get_user("learner")
+    full = ctx.catalog.get(TASK, version)
+    system = build_messages(_visible(ctx, full, learner), [], encoding="digits")[0]["content"]
+    assert "022\n200" not in system and len(_visible(ctx, full, learner).train) == len(full.train) - 1
+    owner_user = discuss.store.get_user("owner")
+    assert "022\n200" in build_messages(_visible(ctx, full, owner_user), [], encoding="digits")[0]["content"]
