@@ -1,16 +1,14 @@
 """One task of a run: its pairs, every sample with its reply, program and verdict per pair, and lineage.
 
-Samples are read back from ``records.jsonl`` by the byte offsets the index keeps, one page at a time.
-Each sample's per-pair verdicts come from wherever the run keeps them: ``verification.jsonl`` (generate
-runs after ``arcforge verify``), the record's ``benchmark`` field (code benchmarks: train statuses and
-test predictions), or its ``attempts`` (direct benchmarks). A benchmark run stores its tasks without test
-outputs; the expected outputs come from the dataset named in ``score.json`` when it is still there and
-unchanged (same content hash). Model replies are passed on as text: the page renders them as text only.
+Samples are read back from ``records.jsonl`` by the byte offsets the index keeps, one page at a time;
+their per-pair verdicts come from :mod:`arcforge.viewer.verdicts`. A benchmark run stores its tasks
+without test outputs; the expected outputs come from the dataset named in ``score.json`` when it is
+still there and unchanged (same content hash). Model replies are passed on as text: the page renders
+them as text only.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -21,6 +19,7 @@ from arcforge.viewer.catalog import RunFolder
 from arcforge.viewer.index import RECORDS, VERIFICATION, RunIndex
 from arcforge.viewer.jsonl import read_line
 from arcforge.viewer.summary import score_document
+from arcforge.viewer.verdicts import pair_list, sample_pairs, submitted_attempts
 
 __all__ = ["task_detail"]
 
@@ -54,7 +53,6 @@ _SAMPLE_FIELDS = (
 )
 
 
-_TRAIN_STATUS = {"ok": "passed", "wrong": "failed"}  # a benchmark block's words, as verification's
 LINEAGE_NODES = 5000  # the tree of a refined task is drawn from at most this many programs
 _HEX = re.compile(r"^[0-9a-f]{8,128}$")
 _FEEDBACK_MAX = 200_000
@@ -98,162 +96,19 @@ def _feedback(run: RunFolder, digest: str) -> str | None:
         return handle.read(_FEEDBACK_MAX).decode("utf-8", "replace")
 
 
-def _pair_list(task: Mapping[str, Any], split: str) -> list[Any]:
-    pairs = task.get(split)
-    return pairs if isinstance(pairs, list) else []
-
-
-def _expected(pairs: list[Any], index: Any) -> Any:
-    if isinstance(index, int) and 0 <= index < len(pairs) and isinstance(pairs[index], Mapping):
-        return pairs[index].get("output")
-    return None
-
-
-def _judge(output: Any, expected: Any) -> str:
-    if output is None:
-        return "no_output"
-    if expected is None:
-        return "unknown"
-    return "passed" if output == expected else "failed"
-
-
-def sample_pairs(
-    record: Mapping[str, Any], verification: Mapping[str, Any] | None, task: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """The sample's verdict on every pair: ``split``, ``index``, ``status``, ``output``, ``expected``, ``error``."""
-    train, test = _pair_list(task, "train"), _pair_list(task, "test")
-    pairs: list[dict[str, Any]] = []
-    if verification and isinstance(verification.get("pairs"), list):
-        for item in verification["pairs"]:
-            if not isinstance(item, Mapping):
-                continue
-            split = "test" if item.get("split") == "test" else "train"
-            expected = _expected(train if split == "train" else test, item.get("index"))
-            output = item.get("output")
-            if output is None and item.get("status") == "passed":
-                output = expected
-            pairs.append(
-                {
-                    "split": split,
-                    "index": item.get("index"),
-                    "status": item.get("status"),
-                    "output": output,
-                    "expected": expected,
-                    "error": item.get("error"),
-                }
-            )
-        return pairs
-    bench = record.get("benchmark")
-    if isinstance(bench, Mapping):
-        for i, item in enumerate(bench.get("train") or []):
-            item = item if isinstance(item, Mapping) else {}
-            expected = _expected(train, i)
-            status = item.get("status")
-            output = item.get("output", expected if status == "ok" else None)
-            pairs.append(
-                {
-                    "split": "train",
-                    "index": i,
-                    "status": _TRAIN_STATUS.get(str(status), status),
-                    "output": output,
-                    "expected": expected,
-                    "error": item.get("error"),
-                }
-            )
-        statuses = list(bench.get("test_status") or [])
-        errors = list(bench.get("test_errors") or [])
-        for i, output in enumerate(bench.get("test_outputs") or []):
-            expected = _expected(test, i)
-            status = statuses[i] if i < len(statuses) else None
-            pairs.append(
-                {
-                    "split": "test",
-                    "index": i,
-                    "status": _judge(output, expected) if status in (None, "ok") else status,
-                    "output": output,
-                    "expected": expected,
-                    "error": errors[i] if i < len(errors) else None,
-                }
-            )
-        return pairs
-    attempts = record.get("attempts")
-    if isinstance(attempts, list):
-        for i, grids in enumerate(attempts):
-            expected = _expected(test, i)
-            for number, grid in enumerate(grids if isinstance(grids, list) else [], start=1):
-                pairs.append(
-                    {
-                        "split": "test",
-                        "index": i,
-                        "attempt": number,
-                        "status": _judge(grid, expected),
-                        "output": grid,
-                        "expected": expected,
-                        "error": None,
-                    }
-                )
-    return pairs
-
-
 def _with_truth(task_data: Mapping[str, Any], truth: Mapping[str, Any] | None) -> dict[str, Any]:
     """The record's task with the test outputs filled in from the dataset where the record lacks them."""
     merged = {
-        "train": _pair_list(task_data, "train"),
-        "test": [dict(p) for p in _pair_list(task_data, "test") if isinstance(p, Mapping)],
+        "train": pair_list(task_data, "train"),
+        "test": [dict(p) for p in pair_list(task_data, "test") if isinstance(p, Mapping)],
     }
-    truth_test = _pair_list(truth or {}, "test")
+    truth_test = pair_list(truth or {}, "test")
     for i, pair in enumerate(merged["test"]):
         if pair.get("output") is None and i < len(truth_test):
             pair["output"] = truth_test[i].get("output")
     if not merged["train"] and truth:
-        merged = {"train": _pair_list(truth, "train"), "test": _pair_list(truth, "test")}
+        merged = {"train": pair_list(truth, "train"), "test": pair_list(truth, "test")}
     return merged
-
-
-def _json_file(run: RunFolder, name: str) -> Any:
-    file = run.file(name)
-    if file is None:
-        return None
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def submitted_attempts(run: RunFolder, task: str, test_pairs: list[Any]) -> list[dict[str, Any]]:
-    """A benchmark's submitted attempts for ``task``, per test input: each attempt's grid, whether it is
-    right (``score.json``) and why it was chosen (``selection.json`` of a refined run)."""
-    submission = _json_file(run, "submission.json")
-    entries = submission.get(task) if isinstance(submission, dict) else None
-    if not isinstance(entries, list):
-        return []
-    result = ((score_document(run) or {}).get("per_task") or {}).get(task) or {}
-    correct = result.get("attempt_correct") or []
-    selection = _json_file(run, "selection.json")
-    reasons = selection.get(task) if isinstance(selection, dict) else None
-    shown = []
-    for i, entry in enumerate(entries):
-        entry = entry if isinstance(entry, dict) else {}
-        why = (
-            reasons[i]
-            if isinstance(reasons, list) and i < len(reasons) and isinstance(reasons[i], dict)
-            else {}
-        )
-        rights = correct[i] if i < len(correct) and isinstance(correct[i], list) else []
-        attempts = []
-        for number, name in enumerate(("attempt_1", "attempt_2")):
-            found = why.get(name)
-            reason: dict[str, Any] = found if isinstance(found, dict) else {}
-            attempts.append(
-                {
-                    "grid": entry.get(name),
-                    "correct": rights[number] if number < len(rights) else None,
-                    "reason": reason.get("reason"),
-                    "programs": reason.get("programs"),
-                }
-            )
-        shown.append({"test_index": i, "expected": _expected(test_pairs, i), "attempts": attempts})
-    return shown
 
 
 def task_detail(
@@ -345,5 +200,5 @@ def task_detail(
         "lineage": lineage,
         "lineage_truncated": len(lineage) < total if lineage else False,
         "benchmark": per_task,
-        "submitted": submitted_attempts(run, task, _pair_list(task_data, "test")) if per_task else [],
+        "submitted": submitted_attempts(run, task, pair_list(task_data, "test")) if per_task else [],
     }
