@@ -20,14 +20,14 @@ from arcforge.web.sessions import TokenSigner
 
 
 def test_csrf_tokens_are_signed_and_must_match() -> None:
-    signer = TokenSigner(b"k" * 32, session_max_age_s=60)
+    signer = TokenSigner(b"k" * 32)
     token = signer.make_csrf()
     assert signer.csrf_ok(token, token)
     assert not signer.csrf_ok(token, signer.make_csrf())
     nonce = token.split(".")[0]
     forged = f"{nonce}.AAAA"
     assert not signer.csrf_ok(forged, forged)
-    assert not TokenSigner(b"o" * 32, session_max_age_s=60).csrf_ok(token, token)
+    assert not TokenSigner(b"o" * 32).csrf_ok(token, token)
     assert not signer.csrf_ok(None, token) and not signer.csrf_ok(token, None)
 
 
@@ -102,3 +102,27 @@ async def test_event_hub_caps_streams_and_wakes_subscribers() -> None:
     await asyncio.wait_for(first[1].wait(), timeout=2)
     hub.unsubscribe("t1", first)
     assert not hub.full and hub.subscribe("t2") is not None
+
+
+def test_login_guard_doubles_the_wait_after_the_free_failures_and_a_success_clears_it() -> None:
+    from arcforge.web.security import LoginGuard
+
+    guard = LoginGuard(free=2, base_s=1.0, max_s=8.0)
+    for _ in range(2):
+        assert guard.wait("Ann", now=100.0) == 0.0
+        guard.failed("ann", now=100.0)
+    assert guard.wait("ANN", now=100.0) == 1.0 and guard.wait("bob", now=100.0) == 0.0
+    guard.failed("ann", now=101.0)
+    assert guard.wait("ann", now=101.0) == 2.0
+    for _ in range(5):
+        guard.failed("ann", now=102.0)
+    assert guard.wait("ann", now=102.0) == 8.0  # capped
+    guard.succeeded("ann")
+    assert guard.wait("ann", now=102.0) == 0.0
+
+
+def test_rate_limiter_costs_spend_several_tokens() -> None:
+    limiter = RateLimiter(per_minute=60, burst=10)
+    assert limiter.allow("k", now=0.0, cost=8) == 0.0
+    assert limiter.allow("k", now=0.0, cost=4) == 2.0  # two tokens short at one a second
+    assert limiter.allow("k", now=2.0, cost=4) == 0.0

@@ -79,7 +79,7 @@ def create_app(
     config = config or web_config_from_settings(settings)
     owns_store = store is None
     store = open_store(settings.db_url) if owns_store else store
-    signer = TokenSigner(load_secret_key(settings), session_max_age_s=config.session_max_age_s)
+    signer = TokenSigner(load_secret_key(settings))
     ctx = AppContext(
         settings=settings,
         config=config,

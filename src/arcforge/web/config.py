@@ -2,7 +2,7 @@
 
 :class:`WebConfig` is a frozen value built by :func:`web_config_from_settings` from
 ``settings.environ`` (so ``.env`` works), with defaults safe for a public server. The secret key that
-signs session and CSRF cookies lives in ``settings.home/web-secret.key``: generated on first run with
+signs CSRF cookies lives in ``settings.home/web-secret.key``: generated on first run with
 :mod:`secrets`, written to a temporary file and hard-linked into place, so several workers starting at
 once all end up reading the same key (the link fails for every worker but the first).
 
