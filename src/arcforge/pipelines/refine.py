@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from arcforge.engine import RunDirectory, RunSummary, WorkItem, run_tasks, write_json_atomic
+from arcforge.engine.records import Status
 from arcforge.errors import UsageError
 from arcforge.pipelines.refine_feedback import (
     REFINE_TEMPLATE,
@@ -285,7 +286,7 @@ class _Search:
         )  # fmt: skip
         record: dict[str, Any] = {**reply, **extra}
         code = record.get("python_code")
-        if record.get("status") == "ok" and isinstance(code, str) and code:
+        if record.get("status") == Status.OK and isinstance(code, str) and code:
             record["benchmark"] = await evaluate_program(self.sandbox, code, job.task)
         return record
 

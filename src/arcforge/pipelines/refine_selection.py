@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from arcforge.engine.records import Status
 from arcforge.task.grid import Grid
 
 __all__ = [
@@ -112,7 +113,7 @@ def programs_of(records: Iterable[Mapping[str, Any]]) -> list[Program]:
     for record in latest_records(records):
         run = record.get("benchmark")
         code = record.get("python_code")
-        if record.get("status") != "ok" or not isinstance(run, Mapping) or not isinstance(code, str):
+        if record.get("status") != Status.OK or not isinstance(run, Mapping) or not isinstance(code, str):
             continue
         total = int(run.get("train_total") or 0)
         passed = int(run.get("train_passed") or 0)

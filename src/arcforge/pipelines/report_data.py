@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from arcforge.engine.records import Status
 from arcforge.errors import ArcforgeError, RunError
 from arcforge.pipelines.submission import Submission, load_submission
 from arcforge.task.model import Task
@@ -201,12 +202,12 @@ def _task_stats(records: Any) -> dict[str, TaskStats]:
                     tuple(str(s) for s in run.get("test_status") or ()),
                 )
             )
-        if status == "parse_failure":
+        if status == Status.PARSE_FAILURE:
             task.parse_failures += 1
             message = str(record.get("error") or "the reply could not be parsed").removeprefix(
                 "parse failure "
             )
-        elif status == "error":
+        elif status == Status.ERROR:
             task.errors += 1
             message = str(record.get("error") or "error")
         else:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from arcforge.engine.records import Status
 from arcforge.errors import RunError
 from arcforge.synthesis.checks import CopyIndex, pair_problem
 from arcforge.synthesis.making import outputs_again, task_id_of
@@ -58,7 +59,7 @@ async def hindsight_tasks(
     programs = [
         r
         for _, r in sorted(latest.items())
-        if r.get("status") == "ok" and isinstance(r.get("python_code"), str)
+        if r.get("status") == Status.OK and isinstance(r.get("python_code"), str)
     ]
     if not programs and not any(r.get("kind") in ("code", None) for r in latest.values()):
         raise RunError(f"{run.path} holds no programs: hindsight tasks come from a code run")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from arcforge.engine.records import Status
 from arcforge.errors import UsageError
 from arcforge.synthesis.checks import CopyIndex
 from arcforge.synthesis.making import make_task
@@ -135,7 +136,7 @@ async def synthesize(
         )
         record: dict[str, Any] = {**reply, "kind": "tasks"}
         code = record.get("python_code")
-        if record.get("status") != "ok" or not isinstance(code, str) or not code:
+        if record.get("status") != Status.OK or not isinstance(code, str) or not code:
             record["synthesis"] = {"status": "refused", "reason": "no_program", "detail": record.get("error")}
             return record
         made = await make_task(
