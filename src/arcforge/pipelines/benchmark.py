@@ -220,7 +220,8 @@ def finish_benchmark(
     """Build ``submission.json`` from the run's records (blind to test outputs), then score it."""
     from arcforge.engine import write_json_atomic
 
-    records = list(run.current_records())
+    # scoring needs a record's verdicts, not its prompt, reply or task: hold only those (bounded per record)
+    records = [_scoring_fields(record) for record in run.current_records()]
     slots = [TaskSlot.of(task) for task in tasks]
     build = code_entries if options.mode == "code" else direct_entries
     oracle_k = options.samples
@@ -268,3 +269,11 @@ def _portable_spec(spec: str) -> str:
     if resolve_name(spec) is None and Path(spec).exists():
         return str(Path(spec).resolve())
     return spec
+
+
+# the bulky fields of a record, which scoring never reads
+_HEAVY = frozenset({"task_data", "prompt_messages", "completion", "thinking", "explanation", "reasoning"})
+
+
+def _scoring_fields(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if key not in _HEAVY}
