@@ -39,12 +39,6 @@ def viewer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     stop_server(server)
 
 
-@pytest.mark.xfail(
-    reason="the runs viewer's own markup (issue 17, runs.html/runs.css/runs*.js) still scrolls sideways at "
-    "390 px (wide tables), has unlabelled <select>s, low-contrast .vbadge.ok badges and unfocusable scrolling "
-    "code blocks; this test passes once they are fixed",
-    strict=False,
-)
 @pytest.mark.parametrize("width", ["390", "1440"])
 def test_viewer_pages_fit_and_pass_axe(new_context: Any, viewer: dict[str, Any], width: str) -> None:
     refined, synthetic = viewer["runs"]["refined"], viewer["runs"]["synthetic"]
