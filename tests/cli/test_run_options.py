@@ -34,7 +34,9 @@ def test_an_option_given_on_resume_counts_even_when_it_equals_the_default(tmp_pa
     resumed = resolve_run(bare)
     assert resumed is not None and resumed.run_id == run.run_id
     assert (bare.concurrency, bare.no_cache, bare.price, bare.model) == (2, True, (3, 15), "openai:any")
-    explicit = build_parser().parse_args(["generate", "code", "--resume", str(run.path), "--concurrency", "4"])
+    explicit = build_parser().parse_args(
+        ["generate", "code", "--resume", str(run.path), "--concurrency", "4"]
+    )
     resolve_run(explicit)
     assert explicit.concurrency == 4 and explicit.given_options == ["concurrency"]
 

@@ -98,7 +98,9 @@ def sample_key(task: Task, sample_index: int) -> str:
     return _sample_key(task.id, task.version, sample_index)
 
 
-def generation_items(tasks: Sequence[Task], samples: int, *, hide_test_outputs: bool = False) -> list[WorkItem]:
+def generation_items(
+    tasks: Sequence[Task], samples: int, *, hide_test_outputs: bool = False
+) -> list[WorkItem]:
     """One work item per task and sample, task by task (``hide_test_outputs``: the benchmark's items)."""
     return [
         WorkItem(sample_key(task, k), (task.without_test_outputs() if hide_test_outputs else task, k))

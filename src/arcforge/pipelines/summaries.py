@@ -86,9 +86,7 @@ def format_verification(summary: VerifySummary) -> str:
         if summary.cost_usd is None
         else f"cost {spent} in all, {format_cost(per) if per is not None else '-'} per verified sample"
     )
-    lines[-1] += (
-        f"{cost_text}; {f'{tokens:,.0f}' if tokens is not None else '-'} tokens per verified sample"
-    )
+    lines[-1] += f"{cost_text}; {f'{tokens:,.0f}' if tokens is not None else '-'} tokens per verified sample"
     if summary.by_outcome.get("unknown"):
         lines.append(
             "unknown: every pair with an output passed, but the run holds no test output to check "
