@@ -13,11 +13,15 @@ Task numbers are 1-based positions in the sorted list of every task id (dataset 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arcforge.errors import UnknownTaskError
 from arcforge.store.errors import NotFound
 from arcforge.task.model import Task
+
+if TYPE_CHECKING:
+    from arcforge.datasets.dataset import Dataset
+    from arcforge.store import Store
 
 __all__ = ["TaskCatalog", "VersionInfo"]
 
@@ -49,13 +53,13 @@ class VersionInfo:
 class TaskCatalog:
     """Looks tasks up by id, number or id prefix, in the dataset and the store."""
 
-    def __init__(self, dataset: Any, store: Any) -> None:
+    def __init__(self, dataset: Dataset | None, store: Store) -> None:
         self.dataset = dataset
         self.store = store
 
     @property
     def name(self) -> str:
-        return getattr(self.dataset, "name", "") if self.dataset is not None else "store"
+        return str(getattr(self.dataset, "name", "")) if self.dataset is not None else "store"
 
     def ids(self) -> list[str]:
         """Every task id, sorted (dataset and store)."""

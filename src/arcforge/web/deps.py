@@ -106,7 +106,8 @@ class AppContext:
 
 
 async def context(request: Request) -> AppContext:
-    return request.app.state.ctx
+    ctx: AppContext = request.app.state.ctx
+    return ctx
 
 
 def client_address(request: Request) -> str:
@@ -118,8 +119,8 @@ Ctx = Annotated[AppContext, Depends(context)]
 
 def current_user(request: Request, ctx: Ctx) -> User | None:
     """The logged-in account (a store ``User``) or None; looked up in the store on every request."""
-    cached = getattr(request.state, "user", False)
-    if cached is not False:
+    cached: User | None | bool = getattr(request.state, "user", False)
+    if cached is None or isinstance(cached, User):
         return cached
     token = request.cookies.get(SESSION_COOKIE)
     user = ctx.store.user_for_session(token) if token else None
