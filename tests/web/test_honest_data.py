@@ -149,6 +149,16 @@ def test_attempts_on_a_derived_version_spend_the_originals_budget(make_harness: 
     # spent: the swap version's hidden train pair and the answer are now the cheater's to see
     assert cheater.get(f"/api/tasks/{TASK}?version={made['swap:0,0']}").json()["withheld"] == []
 
+    progress = cheater.get("/api/me/progress").json()["tasks"][0]
+    assert progress["inputs"] == {"0": {"used": 2, "solved": False}} and progress["status"] == "unsolved"
+    assert progress["versions_tried"] == [made["rot90"]]
+    # the swap version's test input is the original's train pair 1: its own budget, not test input 1's
+    swap_answer = _answer(harness, made["swap:0,0"])
+    assert _attempt(cheater, made["swap:0,0"], swap_answer).json()["correct"] is True
+    progress = cheater.get("/api/me/progress").json()["tasks"][0]
+    assert progress["inputs"] == {"0": {"used": 2, "solved": False}}
+    assert progress["versions_tried"] == sorted([made["rot90"], made["swap:0,0"]])
+
     mixed = harness.client()
     mixed.signup("mixed")
     _attempt(mixed, 0)

@@ -34,6 +34,8 @@ class TaskProgress:
     solved: set[int] = field(default_factory=set)
     last_version: int = 0
     last_test: int = 0
+    # (version, test index) -> (attempts, solved): the caller maps slots to test inputs across versions
+    slots: dict[tuple[int, int], tuple[int, bool]] = field(default_factory=dict)
     first_at: datetime | None = None
     last_at: datetime | None = None
     active_ms: int = 0
@@ -45,6 +47,7 @@ class TaskProgress:
             "inputs": {str(i): {"used": n, "solved": i in self.solved} for i, n in sorted(self.used.items())},
             "solved_inputs": sorted(self.solved),
             "last_version": self.last_version,
+            "versions_tried": sorted({version for version, _ in self.slots}),
             "last_test": self.last_test,
             "first_at": self.first_at.isoformat() if self.first_at else None,
             "last_at": self.last_at.isoformat() if self.last_at else None,
@@ -60,16 +63,20 @@ def active_ms(log: Any) -> int:
     return sum(min(IDLE_CAP_MS, max(0, b - a)) for a, b in zip(stamps, stamps[1:], strict=False))
 
 
-def solver_progress(store: Any, *, user_id: int | None = None, client_id: str | None = None) -> list[TaskProgress]:
+def solver_progress(
+    store: Any, *, user_id: int | None = None, client_id: str | None = None
+) -> list[TaskProgress]:
     """Every task the solver (an account, or an anonymous client id) made attempts on, latest first."""
     if user_id is not None:
         who = _a.c.user_id == user_id
     elif client_id:
-        who = (_a.c.client_id == client_id) & _a.c.user_id.is_(None)
+        who = _a.c.client_id == client_id  # the cookie's attempts, as the attempt budget counts them
     else:
         return []
     query = (
-        select(_a.c.task_id, _a.c.task_version, _a.c.test_index, _a.c.correct, _a.c.created_at, _a.c.action_log)
+        select(
+            _a.c.task_id, _a.c.task_version, _a.c.test_index, _a.c.correct, _a.c.created_at, _a.c.action_log
+        )
         .where(who)
         .order_by(_a.c.id)
     )
@@ -80,6 +87,8 @@ def solver_progress(store: Any, *, user_id: int | None = None, client_id: str | 
             item.used[row.test_index] = item.used.get(row.test_index, 0) + 1
             if row.correct:
                 item.solved.add(row.test_index)
+            used, solved = item.slots.get((row.task_version, row.test_index), (0, False))
+            item.slots[(row.task_version, row.test_index)] = (used + 1, solved or bool(row.correct))
             item.last_version, item.last_test = row.task_version, row.test_index
             item.first_at = item.first_at or row.created_at
             item.last_at = row.created_at
@@ -124,8 +133,14 @@ def user_traces(store: Any, user_id: int, *, excerpt_chars: int = 280) -> list[T
             _t.c.score,
             _t.c.text,
             _t.c.created_at,
-            select(func.count()).where(_v.c.trace_id == _t.c.id, _v.c.value > 0).correlate(_t).scalar_subquery(),
-            select(func.count()).where(_v.c.trace_id == _t.c.id, _v.c.value < 0).correlate(_t).scalar_subquery(),
+            select(func.count())
+            .where(_v.c.trace_id == _t.c.id, _v.c.value > 0)
+            .correlate(_t)
+            .scalar_subquery(),
+            select(func.count())
+            .where(_v.c.trace_id == _t.c.id, _v.c.value < 0)
+            .correlate(_t)
+            .scalar_subquery(),
         )
         .where(_t.c.user_id == user_id)
         .order_by(_t.c.score.desc(), _t.c.id.desc())

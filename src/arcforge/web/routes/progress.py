@@ -22,6 +22,7 @@ from arcforge.store import ATTEMPT_LIMIT
 from arcforge.store.attempts import MAX_ACTION_LOG_BYTES
 from arcforge.store.progress import TaskProgress, solver_progress, user_traces
 from arcforge.web.deps import AppContext, Ctx, Viewer, api_router, client_id
+from arcforge.web.lineage import lineages
 from arcforge.web.routes.auth import user_json
 from arcforge.web.routes.pages import page
 
@@ -42,6 +43,7 @@ def _task_entry(ctx: AppContext, item: TaskProgress) -> dict[str, Any] | None:
         tests = len(ctx.catalog.get(task_id, 0).test)
     except Exception:  # a task no longer served (dataset changed): leave it out of the list
         return None
+    _count_by_test_input(ctx, task_id, item)
     solved = len(item.solved) >= tests
     spent = any(item.used.get(i, 0) >= ATTEMPT_LIMIT and i not in item.solved for i in range(tests))
     status = "solved" if solved else "unsolved" if spent else "attempted"
@@ -58,6 +60,25 @@ def _task_entry(ctx: AppContext, item: TaskProgress) -> dict[str, Any] | None:
         "status": status,
         "continue_url": f"/{query}",
     }
+
+
+def _count_by_test_input(ctx: AppContext, task_id: str, item: TaskProgress) -> None:
+    """Count each attempt against the original's test input it is a version of (issue 12: one budget
+    per test input across versions; a swap moves test inputs, so the index alone is not enough)."""
+    lineage_set = lineages(ctx.catalog, task_id)
+    originals = lineage_set.of(0).test if 0 in lineage_set.by_version else ()
+    used: dict[int, int] = {}
+    solved: set[int] = set()
+    for (version, index), (count, ok) in item.slots.items():
+        lineage = lineage_set.by_version.get(version)
+        origin = lineage.test[index] if lineage is not None and index < len(lineage.test) else None
+        if origin is None or origin not in originals:
+            continue  # a pair that was a train pair of the original: its answer is no secret
+        original = originals.index(origin)
+        used[original] = used.get(original, 0) + count
+        if ok:
+            solved.add(original)
+    item.used, item.solved = used, solved
 
 
 def _progress(ctx: AppContext, user: Any, solver: str | None) -> dict[str, Any]:
