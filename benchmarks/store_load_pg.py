@@ -1,0 +1,284 @@
+"""The trace store at scale: ``arcforge serve`` workers on PostgreSQL, 200 clients writing for 60 s.
+
+Makes a throw-away PostgreSQL cluster (``initdb``/``pg_ctl`` in a temporary folder, reached over a Unix
+socket, as the tests' ``pg_url`` fixture does), starts ``arcforge serve --workers N --db postgresql...``
+on a free loopback port, signs up one account per client, then runs every client for the same time.
+Each client is a person at the page: it waits a moment between actions (``--think`` seconds on
+average, exponentially distributed) and then adds a trace (1 in 5), votes +1/-1 or withdraws its vote
+on a trace someone added, or submits an answer to a test input it still has attempts for (1 in 4).
+When the time is up every client stops by itself. Then every write is checked against the store:
+
+- every trace a client was told it added is listed on its task;
+- every trace's score, up and down counts equal what the clients' last votes add up to;
+- every client's attempts used per task and test input equal the attempts it was told were accepted.
+
+It prints requests per second and latency percentiles and whether p99 met ``--p99-ms`` (500), and
+exits 1 if a write was lost or a request failed. It skips (exit 0, saying why) where PostgreSQL's server
+binaries or psycopg are missing.
+
+    python benchmarks/store_load_pg.py [--clients 200] [--seconds 60] [--workers 3] [--think 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import httpx  # noqa: E402
+from web_load import Client, Tally, check_counts, free_port  # noqa: E402
+
+INITDB = shutil.which("initdb") or "/usr/local/bin/initdb"
+PG_CTL = shutil.which("pg_ctl") or "/usr/local/bin/pg_ctl"
+
+
+def as_postgres(command: list[str]) -> list[str]:
+    """``command`` as the postgres user when run as root (initdb refuses root)."""
+    if os.geteuid() != 0:
+        return command
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        raise SystemExit("running as root without runuser: initdb refuses to run as root")
+    return [runuser, "-u", "postgres", "--", *command]
+
+
+def start_postgres(folder: Path) -> tuple[str, Path]:
+    """A fresh cluster in ``folder``; its SQLAlchemy URL and data folder."""
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+    data = folder / "data"
+    subprocess.run(
+        as_postgres([INITDB, "-D", str(data), "-A", "trust", "-U", "postgres"]),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    port = free_port()
+    options = f"-p {port} -k {folder} -c listen_addresses='' -c max_connections=200"
+    subprocess.run(
+        as_postgres([PG_CTL, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return f"postgresql+psycopg://postgres@/postgres?host={folder}&port={port}", data
+
+
+def stop_postgres(data: Path) -> None:
+    subprocess.run(
+        as_postgres([PG_CTL, "-D", str(data), "-m", "fast", "stop"]), capture_output=True, timeout=60
+    )
+
+
+def start_server(home: Path, db_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
+        "ARCFORGE_HOME": str(home),
+        "ARCFORGE_WEB_WRITES_PER_MINUTE": "10000000",
+        "ARCFORGE_WEB_AUTH_PER_MINUTE": "100000",
+    }
+    command = [sys.executable, "-m", "arcforge", "serve", "--port", str(port), "--workers", str(workers)]
+    command += ["--db", db_url, "--log-level", "warning", "--backup-hours", "0"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            error = process.stderr.read().decode() if process.stderr else ""
+            raise SystemExit(f"arcforge serve exited: {error}")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise SystemExit("arcforge serve did not answer within 120 s")
+
+
+class Person(Client):
+    """A web_load client that thinks between actions and also submits answers."""
+
+    def __init__(self, index: int, url: str, tally: Tally, *, think: float, tasks: list[str]) -> None:
+        super().__init__(index, url, tally)
+        # idle connections are dropped before the server's 5 s keep-alive ends, as browsers do, so a
+        # request never races the server closing its connection
+        self.http = httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(keepalive_expiry=2.0))
+        self.think = think
+        self.tasks = tasks
+        self.accepted: dict[tuple[str, int], int] = {}  # (task id, test index) -> attempts accepted
+        self.tests: dict[str, int] = {}  # task id -> number of test inputs
+        self.mine: set[int] = set()  # traces it added (nobody votes on their own)
+
+    async def attempt(self) -> None:
+        task_id = self.rng.choice(self.tasks)
+        if task_id not in self.tests:
+            response = await self.request("GET", f"/api/tasks/{task_id}")
+            if response is None:
+                return
+            self.tests[task_id] = len(response.json()["test"])
+        index = self.rng.randrange(self.tests[task_id])
+        if self.accepted.get((task_id, index), 0) >= 2:
+            return  # its two attempts are used: a person moves on
+        grid = [[self.rng.randrange(10) for _ in range(3)] for _ in range(3)]
+        response = await self.request(
+            "POST", f"/api/tasks/{task_id}/versions/0/attempts", {"test_index": index, "grid": grid}
+        )
+        if response is not None:
+            self.accepted[(task_id, index)] = self.accepted.get((task_id, index), 0) + 1
+
+    async def run(self, deadline: float) -> None:
+        serial = 0
+        while True:
+            await asyncio.sleep(self.rng.expovariate(1 / self.think) if self.think > 0 else 0)
+            if time.monotonic() >= deadline:
+                return
+            roll = self.rng.random()
+            if roll < 0.25:
+                await self.attempt()
+            elif not self.tally.traces or roll < 0.45:
+                serial += 1
+                task_id = self.rng.choice(self.tasks[:20])
+                body = {"text": f"{self.name} trace {serial}: the rule is symmetry."}
+                response = await self.request("POST", f"/api/tasks/{task_id}/traces", body)
+                if response is not None:
+                    self.mine.add(response.json()["trace"]["id"])
+                    self.tally.traces.append((task_id, response.json()["trace"]["id"]))
+            else:
+                _task_id, trace_id = self.rng.choice(self.tally.traces)
+                if trace_id in self.mine:
+                    continue
+                value = self.rng.choice((1, 1, -1, 0))
+                response = await self.request("PUT", f"/api/traces/{trace_id}/vote", {"value": value})
+                if response is not None:
+                    self.votes[trace_id] = value
+
+
+async def check_attempts(people: list[Person]) -> list[str]:
+    """Each client's attempts used, as the store counts them, against what it was told."""
+    problems: list[str] = []
+    for person in people:
+        for task_id in sorted({task for task, _ in person.accepted}):
+            response = await person.http.get(f"/api/tasks/{task_id}")
+            used = {a["index"]: a["used"] for a in response.json()["attempts"]}
+            for (task, index), count in person.accepted.items():
+                if task == task_id and used.get(index, 0) != count:
+                    problems.append(
+                        f"{person.name} {task_id} test {index}: told {count} accepted, store has {used.get(index, 0)}"
+                    )
+    return problems
+
+
+def check_traces(tally: Tally, listed: set[int]) -> list[str]:
+    return [
+        f"trace {trace_id} on {task} was added but is not listed"
+        for task, trace_id in tally.traces
+        if trace_id not in listed
+    ]
+
+
+async def listed_traces(url: str, tally: Tally) -> set[int]:
+    found: set[int] = set()
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        for task_id in sorted({task for task, _ in tally.traces}):
+            found.update(t["id"] for t in (await http.get(f"/api/tasks/{task_id}/traces")).json()["traces"])
+    return found
+
+
+async def load(args: argparse.Namespace, url: str) -> int:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        tasks = [
+            entry["id"] for entry in (await http.get("/api/tasks", params={"limit": 400})).json()["tasks"]
+        ]
+    tally = Tally()
+    people = [Person(i, url, tally, think=args.think, tasks=tasks) for i in range(args.clients)]
+    try:
+        for batch in range(0, len(people), 10):
+            await asyncio.gather(*(p.start() for p in people[batch : batch + 10]))
+        tally.latencies.clear()
+        started = time.monotonic()
+        await asyncio.gather(*(p.run(started + args.seconds) for p in people))
+        elapsed = time.monotonic() - started
+        requests = len(tally.latencies)
+        traces_checked, vote_problems = await check_counts(url, people, tally)  # type: ignore[arg-type]
+        trace_problems = check_traces(tally, await listed_traces(url, tally))
+        attempt_problems = await check_attempts(people)
+    finally:
+        for person in people:
+            await person.close()
+    ordered = sorted(tally.latencies)
+
+    def pct(p: float) -> float:
+        return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
+
+    attempts = sum(sum(p.accepted.values()) for p in people)
+    votes = sum(len(p.votes) for p in people)
+    print(
+        f"store_load_pg: {args.clients} clients (think {args.think:g} s on average), {args.seconds:.0f} s, "
+        f"{args.workers} serve worker(s), PostgreSQL"
+    )
+    print(
+        f"  requests: {requests} ok in {elapsed:.1f} s = {requests / elapsed:.1f} req/s; errors: {tally.errors or 'none'}"
+    )
+    print(f"  latency ms: p50 {pct(0.50):.1f}, p90 {pct(0.90):.1f}, p99 {pct(0.99):.1f}, max {pct(1.0):.1f}")
+    print(
+        f"  writes: {len(tally.traces)} traces added, {votes} (client, trace) votes held, {attempts} attempts "
+        f"accepted; {traces_checked} traces checked"
+    )
+    problems = trace_problems + vote_problems + attempt_problems
+    for line in problems[:20]:
+        print(f"    LOST: {line}")
+    if not problems:
+        print("  no write lost: every trace listed, every score equals the last votes, every attempt counted")
+    slow = pct(0.99) > args.p99_ms
+    print(f"  p99 {pct(0.99):.0f} ms against the aim of {args.p99_ms:.0f} ms: {'MISSED' if slow else 'met'}")
+    return 1 if problems or tally.errors else 0  # the latency aim is reported, not enforced
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=3, help="arcforge serve workers (default 3)")
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a client's actions")
+    parser.add_argument("--p99-ms", type=float, default=500.0)
+    args = parser.parse_args()
+    if not (os.path.exists(INITDB) and os.path.exists(PG_CTL)):
+        print("store_load_pg: skipped: PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        return 0
+    if importlib.util.find_spec("psycopg") is None:
+        print("store_load_pg: skipped: psycopg is not installed (pip install -e '.[postgres]')")
+        return 0
+    folder = Path(tempfile.mkdtemp(prefix="arcforge-pg-load-"))
+    home = Path(tempfile.mkdtemp(prefix="arcforge-pg-load-home-"))
+    data = None
+    process = None
+    try:
+        db_url, data = start_postgres(folder)
+        process, url = start_server(home, db_url, args.workers)
+        return asyncio.run(load(args, url))
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if data is not None:
+            stop_postgres(data)
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
