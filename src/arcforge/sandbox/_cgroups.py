@@ -14,7 +14,6 @@ parent removes the (then empty) groups when the worker ends. Stdlib only.
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from typing import Any
 
@@ -58,26 +57,27 @@ def join(limits: dict[str, int]) -> dict[str, Any]:
         own = _own_paths()
     except OSError as exc:
         return {"kind": "none", "reason": f"no /proc/self/cgroup ({exc})"}
-    name = f"arcforge-sandbox-{os.getpid()}-{secrets.token_hex(4)}"
+    name = f"arcforge-sandbox-{os.getpid()}-{os.urandom(4).hex()}"
     memory, pids, weight = limits["memory_bytes"], limits["pids"], limits.get("cpu_weight", 100)
+    skip = {"cpu"} if not weight else set()  # a weight of 0: no CPU controller (to measure its cost)
     v2 = _ROOT + own.get("", "/").rstrip("/") if "" in own else ""
     if v2 and os.path.exists(os.path.join(_ROOT, "cgroup.controllers")):
         try:
-            return _join_v2(v2, name, memory, pids, weight)
+            return _join_v2(v2, name, memory, pids, weight, skip)
         except OSError as exc:
             reason = f"cgroup v2: {exc}"
     else:
         reason = "no cgroup v2 controllers"
     try:
-        return _join_v1(own, name, memory, pids, weight)
+        return _join_v1(own, name, memory, pids, weight, skip)
     except OSError as exc:
         return {"kind": "none", "reason": f"{reason}; cgroup v1: {exc}"}
 
 
-def _join_v2(parent: str, name: str, memory: int, pids: int, weight: int) -> dict[str, Any]:
+def _join_v2(parent: str, name: str, memory: int, pids: int, weight: int, skip: set[str]) -> dict[str, Any]:
     with open(os.path.join(parent, "cgroup.subtree_control")) as handle:
         enabled = set(handle.read().split())
-    missing = {"memory", "pids", "cpu"} - enabled
+    missing = {"memory", "pids", "cpu"} - enabled - skip
     if missing:
         _write(os.path.join(parent, "cgroup.subtree_control"), " ".join(f"+{c}" for c in sorted(missing)))
     _sweep(parent)
@@ -88,7 +88,8 @@ def _join_v2(parent: str, name: str, memory: int, pids: int, weight: int) -> dic
         if os.path.exists(os.path.join(path, "memory.swap.max")):
             _write(os.path.join(path, "memory.swap.max"), "0")
         _write(os.path.join(path, "pids.max"), str(pids))
-        _write(os.path.join(path, "cpu.weight"), str(weight))
+        if "cpu" not in skip:
+            _write(os.path.join(path, "cpu.weight"), str(weight))
         _write(os.path.join(path, "cgroup.procs"), str(os.getpid()))
     except OSError:
         os.rmdir(path)
@@ -96,12 +97,16 @@ def _join_v2(parent: str, name: str, memory: int, pids: int, weight: int) -> dic
     return {"kind": "v2", "paths": [path], "memory_bytes": memory, "pids": pids, "cpu_weight": weight}
 
 
-def _join_v1(own: dict[str, str], name: str, memory: int, pids: int, weight: int) -> dict[str, Any]:
+def _join_v1(
+    own: dict[str, str], name: str, memory: int, pids: int, weight: int, skip: set[str]
+) -> dict[str, Any]:
     settings = {
         "memory": [("memory.limit_in_bytes", str(memory)), ("memory.memsw.limit_in_bytes", str(memory))],
         "pids": [("pids.max", str(pids))],
         "cpu": [("cpu.shares", str(max(2, weight * 1024 // 100)))],
     }
+    for controller in skip:
+        settings.pop(controller, None)
     made: list[str] = []
     try:
         for controller, values in settings.items():

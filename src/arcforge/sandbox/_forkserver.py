@@ -6,12 +6,13 @@ serves requests from its control socket (file descriptor 0, a Unix stream socket
 
 **The server never holds a program's data.** A request is a small JSON header (limits only) with one
 file descriptor attached (``SCM_RIGHTS``): one end of a socket pair whose other end the parent keeps.
-The server forks a child, hands it that descriptor and closes its own copy; the child reads its
-program and grids from it and writes its result lines back on it, straight to the parent. So the
-server's heap, which every child inherits, holds no program's source, grids, outputs or results,
-ever: there is nothing of another program for a child to find in the memory it starts with. The
-server watches the child through a pidfd, kills it at its wall deadline, reaps it, removes its
-working directory and sends the parent a JSON account of how it ended.
+The server forks a child and hands it that descriptor; the child reads its program and grids from
+it and writes its result lines back on it, straight to the parent. So the server's heap, which every
+child inherits, holds no program's source, grids, outputs or results, ever: there is nothing of
+another program for a child to find in the memory it starts with. The server watches the child
+through a pidfd, kills it at its wall deadline, reaps it (and any process it left), removes its
+working directory, and only then writes its JSON account of how the child ended as the last line on
+the same socket (never reading it) and closes it: the parent reads one stream until end of file.
 
 Framing on the control socket: a 4-byte big-endian length, then that many bytes. The first message
 in is the configuration (JSON); the first message out says which isolation took effect (JSON).
@@ -22,7 +23,6 @@ from __future__ import annotations
 import array
 import json
 import os
-import secrets
 import select
 import signal
 import socket
@@ -102,18 +102,21 @@ class Server:
             if received is None:
                 return
             raw, fd = received
-            request = json.loads(raw)
             if fd < 0:
-                channel.send({"error": "a request came without its channel"})
-                continue
-            channel.send_raw(self.handle(request, fd))
+                return  # a request always comes with its channel: the parent is not ours
+            ending = self.handle(json.loads(raw), fd)
+            try:  # after the child's lines, which can no longer grow: the child and its strays are dead
+                _write_all(fd, b"\n" + ending + b"\n")
+            except OSError:  # the parent stopped reading (a program that wrote too much)
+                pass
+            os.close(fd)
 
     def _workdir(self) -> str:
         """A fresh directory with an unpredictable name, created here and only here (``O_EXCL``)."""
         if not self.confinement.namespaces:
             return tempfile.mkdtemp(prefix="run-", dir=self.confinement.runs_base)
         while True:
-            path = f"/tmp/run-{secrets.token_hex(8)}"
+            path = f"/tmp/run-{os.urandom(8).hex()}"
             try:
                 os.mkdir(path, 0o700)
                 return path
@@ -127,14 +130,12 @@ class Server:
         try:
             workdir = self._workdir()
         except OSError as exc:
-            os.close(fd)
-            return json.dumps({"id": request.get("id", 0), "error": f"no working directory: {exc}"}).encode()
+            return json.dumps({"ending": 1, "error": f"no working directory: {exc}"}).encode()
         rlimits = self.setup.rlimits(_rlimits(limits))
         started = time.monotonic()
         pid = self.confinement.fork()
         if pid == 0:
             self._child(fd, rlimits, workdir)
-        os.close(fd)
         try:
             killed = self._watch(pid, started + limits["wall_s"])
             _, status, usage = os.wait4(pid, 0)
@@ -146,7 +147,7 @@ class Server:
         signalled = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
         exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
         return (
-            f'{{"id":{int(request.get("id", 0))},"killed":{"true" if killed else "false"},'
+            f'{{"ending":1,"killed":{"true" if killed else "false"},'
             f'"signal":{signalled},"exit":{exit_code},"cpu_s":{usage.ru_utime + usage.ru_stime:.3f},'
             f'"max_rss_kib":{usage.ru_maxrss},"wall_s":{time.monotonic() - started:.4f}}}'
         ).encode()
@@ -207,6 +208,11 @@ class Server:
                 return
             if pid == 0:
                 return
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 def _read_request(fd: int) -> bytes:

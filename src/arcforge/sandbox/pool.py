@@ -138,7 +138,10 @@ class _Worker:
     async def execute(self, header: bytes, body: bytes, cap: int) -> tuple[bytes, bytes]:
         """Run one program: its own socket pair carries the request in and the result lines out.
 
-        The fork server only forwards the child's end; it never sees the program or its results.
+        The fork server only passes the child its end; it never reads the program or its results.
+        The stream ends with the server's account of how the child ended, written after the child
+        and anything it started are dead, so it is the last line. Returns ``(ending, lines)``; an
+        ending of ``b""`` means the program wrote more than ``cap`` bytes.
         """
         loop = asyncio.get_running_loop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -148,25 +151,24 @@ class _Worker:
             finally:
                 theirs.close()
             ours.setblocking(False)
+            request = _HEADER.pack(len(body)) + body
             with contextlib.suppress(OSError):  # a child that could not be confined reads nothing
-                await loop.sock_sendall(ours, _HEADER.pack(len(body)) + body)
-            data = bytearray()
-            while True:
-                try:
-                    chunk = await loop.sock_recv(ours, 1 << 18)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                data += chunk
-                if len(data) >= cap:  # the rest would be dropped anyway: stop reading, close
-                    break
+                sent = ours.send(request)  # most requests fit the socket's buffer at once
+                if sent < len(request):
+                    await loop.sock_sendall(ours, request[sent:])
+            data = await _read_to_end(loop, ours, cap)
         except BaseException:
             self.broken = True
             raise
         finally:
             ours.close()
-        return await self.receive(), bytes(data[:cap])
+        if data is None:
+            return b"", b""
+        lines, _, ending = bytes(data).rstrip(b"\n").rpartition(b"\n")
+        if not ending.startswith(b'{"ending":1,'):  # the server died before it could account
+            self.broken = True
+            raise SandboxError("the sandbox worker ended during a program")
+        return ending, lines
 
     async def kill(self) -> None:
         self.broken = True
@@ -191,6 +193,35 @@ class _Worker:
             if not paths:
                 return
             await asyncio.sleep(0.01)
+
+
+async def _read_to_end(loop: asyncio.AbstractEventLoop, sock: socket.socket, cap: int) -> bytearray | None:
+    """Everything until end of file (one reader registration, drained per wake-up); None past ``cap``."""
+    data = bytearray()
+    done: asyncio.Future[bool] = loop.create_future()
+
+    def drain() -> None:
+        while not done.done():
+            try:
+                chunk = sock.recv(1 << 18)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                done.set_result(True)
+                return
+            if not chunk:
+                done.set_result(True)
+            elif len(data) + len(chunk) > cap:
+                done.set_result(False)
+            else:
+                data.extend(chunk)
+
+    loop.add_reader(sock.fileno(), drain)  # nothing to read yet: the child has only just started
+    try:
+        await done
+    finally:
+        loop.remove_reader(sock.fileno())
+    return data if done.result() else None
 
 
 class Sandbox:
@@ -309,14 +340,16 @@ class Sandbox:
                 if attempt == 2:
                     raise
                 continue
+            if not ending:
+                too_much = f"not a grid: the program wrote more than {cap} bytes to its result channel"
+                return [GridResult("invalid_output", error=too_much) for _ in values]
             try:
                 account = json.loads(ending)
             except ValueError:
                 account = None
             if not isinstance(account, dict) or "error" in account:
-                raise SandboxError(
-                    f"the sandbox worker failed: {account.get('error') if account else ending[:200]!r}"
-                )
+                error = account.get("error") if isinstance(account, dict) else ending[:200]
+                raise SandboxError(f"the sandbox worker failed: {error!r}")
             return results_from_wire(data, len(values), account, limits)
         raise AssertionError("unreachable")
 
