@@ -231,8 +231,9 @@ def solve(grid):
 """
 
 
-async def test_user_namespace_mode_confines_without_a_uid_switch() -> None:
-    """The path a non-root user gets: namespaces inside a user namespace, capabilities dropped."""
+async def test_user_namespace_mode_as_root_runs_children_under_a_second_uid() -> None:
+    """The path a non-root user gets (tested as root here, as an ordinary user in test_nonroot.py):
+    namespaces inside a user namespace whose second mapped uid runs the programs, without capabilities."""
     try:
         box = Sandbox(workers=1, isolation="user-namespace")
         await box.start()
@@ -240,6 +241,7 @@ async def test_user_namespace_mode_confines_without_a_uid_switch() -> None:
         pytest.skip(f"no user namespaces here: {exc}")
     try:
         assert box.isolation["user_namespace"] and box.isolation["mode"] == "namespaces"
+        assert box.isolation["second_uid"], box.isolation.get("uid_warning")
         [result] = await box.run(USER_NAMESPACE_PROBE, [GRID])
         facts = ast.literal_eval(result.error.rsplit("LookupError: ", 1)[1])
         assert facts["mount"] == -1 and facts["umount"] == -1, "capabilities were not dropped"
