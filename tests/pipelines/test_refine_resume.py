@@ -65,6 +65,7 @@ def test_a_refined_run_killed_mid_round_resumes_without_repeating_a_call(tmp_pat
         in_round_1 = sum(r["round"] == 1 for r in written)
         assert 2 <= in_round_1 < TASKS and not any(r["round"] == 2 for r in written)
         asked = len(server.requests)
+        assert server.max_in_flight == 2  # --concurrency 2 across the tasks, round 0 and round 1 alike
 
         resumed = _start(server, dataset, run, resume=True)
         out, err = resumed.communicate(timeout=180)
