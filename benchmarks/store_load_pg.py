@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import httpx  # noqa: E402
 from web_load import Client, Tally, check_counts, free_port  # noqa: E402
 
+BY_KIND: dict[str, list[float]] = {}  # "POST trace" -> latencies (seconds)
 INITDB = shutil.which("initdb") or "/usr/local/bin/initdb"
 PG_CTL = shutil.which("pg_ctl") or "/usr/local/bin/pg_ctl"
 
@@ -119,6 +120,17 @@ class Person(Client):
         self.accepted: dict[tuple[str, int], int] = {}  # (task id, test index) -> attempts accepted
         self.tests: dict[str, int] = {}  # task id -> number of test inputs
         self.mine: set[int] = set()  # traces it added (nobody votes on their own)
+
+    async def request(self, method: str, path: str, json: object = None) -> httpx.Response | None:
+        before = len(self.tally.latencies)
+        response = await super().request(method, path, json)
+        if len(self.tally.latencies) > before:  # answered: file its latency under what it did
+            what = f"{method} " + (
+                "attempt" if path.endswith("/attempts") else "vote" if path.endswith("/vote")
+                else "trace" if path.endswith("/traces") else "task"
+            )  # fmt: skip
+            BY_KIND.setdefault(what, []).append(self.tally.latencies[-1])
+        return response
 
     async def attempt(self) -> None:
         task_id = self.rng.choice(self.tasks)
@@ -206,6 +218,7 @@ async def load(args: argparse.Namespace, url: str) -> int:
         for batch in range(0, len(people), 10):
             await asyncio.gather(*(p.start() for p in people[batch : batch + 10]))
         tally.latencies.clear()
+        BY_KIND.clear()
         started = time.monotonic()
         await asyncio.gather(*(p.run(started + args.seconds) for p in people))
         elapsed = time.monotonic() - started
@@ -221,6 +234,11 @@ async def load(args: argparse.Namespace, url: str) -> int:
     def pct(p: float) -> float:
         return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
 
+    kinds = ", ".join(
+        f"{kind} {len(times)} p50 {1000 * sorted(times)[len(times) // 2]:.0f} p99 "
+        f"{1000 * sorted(times)[min(len(times) - 1, int(0.99 * len(times)))]:.0f}"
+        for kind, times in sorted(BY_KIND.items())
+    )
     attempts = sum(sum(p.accepted.values()) for p in people)
     votes = sum(len(p.votes) for p in people)
     print(
@@ -231,6 +249,10 @@ async def load(args: argparse.Namespace, url: str) -> int:
         f"  requests: {requests} ok in {elapsed:.1f} s = {requests / elapsed:.1f} req/s; errors: {tally.errors or 'none'}"
     )
     print(f"  latency ms: p50 {pct(0.50):.1f}, p90 {pct(0.90):.1f}, p99 {pct(0.99):.1f}, max {pct(1.0):.1f}")
+    print(f"  by request (count, ms): {kinds}")
+    print(
+        f"  load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+    )
     print(
         f"  writes: {len(tally.traces)} traces added, {votes} (client, trace) votes held, {attempts} attempts "
         f"accepted; {traces_checked} traces checked"
