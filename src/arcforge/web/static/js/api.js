@@ -48,6 +48,29 @@ export async function stream(method, path, body, { signal } = {}) {
   return response;
 }
 
+// The events of a streamed reply, as [name, data] pairs (data parsed from JSON).
+export async function* readEvents(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = "message";
+      let data = "";
+      for (const line of frame.split("\n")) {
+        if (line.startsWith("event: ")) name = line.slice(7);
+        else if (line.startsWith("data: ")) data += line.slice(6);
+      }
+      if (data) yield [name, JSON.parse(data)];
+    }
+  }
+}
+
 export async function api(method, path, body) {
   const response = await request(method, path, body);
   const text = await response.text();

@@ -7,7 +7,7 @@
 // streams, its text is shown as plain text (textContent); once done it is replaced by the HTML the
 // server rendered from Markdown and sanitised (markdown-it + nh3), the only HTML this page inserts.
 
-import { ApiError, el, get, post, stream, toast } from "./api.js";
+import { ApiError, el, get, post, readEvents, stream, toast } from "./api.js";
 import { initAccount } from "./account.js";
 import { gridBlock } from "./grids.js";
 
@@ -189,28 +189,6 @@ function setStreaming(on) {
   $("send").disabled = on;
   $("stop").hidden = !on;
   $("message-text").disabled = on;
-}
-
-async function* readEvents(response) {
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let name = "message";
-      let data = "";
-      for (const line of frame.split("\n")) {
-        if (line.startsWith("event: ")) name = line.slice(7);
-        else if (line.startsWith("data: ")) data += line.slice(6);
-      }
-      if (data) yield [name, JSON.parse(data)];
-    }
-  }
 }
 
 async function send(content) {

@@ -9,8 +9,9 @@
 // millisecond timestamp. A drag paints many cells but is one undo step and one log entry.
 
 import { cellLabel, cloneRows, drawGrid, encodeRows, fitCell, sameRows } from "./grids.js";
+import { bindPointer, endPointer } from "./pointer.js";
 import {
-  blank, fillRect, flipH, flipV, floodCells, moveBlock, resized, rotate90, stamp, transformBlock, crop,
+  blank, crop, fillRect, flipH, flipV, floodCells, moveBlock, resized, rotate90, stamp, transformBlock,
 } from "./grid_ops.js";
 
 const MAX = 30;
@@ -36,7 +37,7 @@ export class Editor {
     this.stroke = null;
     this.locked = false;
     this.box = { width: 400, height: 400 };
-    window.addEventListener("pointerup", () => this.endPointer());
+    window.addEventListener("pointerup", () => endPointer(this));
   }
 
   get grid() { return this.work.grid; }
@@ -253,88 +254,6 @@ export class Editor {
     this.onChange("colour");
   }
 
-  // ---- pointer handling ------------------------------------------------------------------------
-  cellFrom(event, target) {
-    const host = target === "input" ? this.inputHost : this.outputHost;
-    const node = document.elementFromPoint(event.clientX, event.clientY);
-    if (!node || !node.classList.contains("cell") || !host.contains(node)) return null;
-    return [Number(node.dataset.r), Number(node.dataset.c), node];
-  }
-
-  startPointer(event, target) {
-    const hit = this.cellFrom(event, target);
-    if (!hit) return;
-    event.preventDefault();
-    const [r, c, node] = hit;
-    if (target === "output") {
-      this.work.cursor = { r, c };
-      this.paintCursor();
-    }
-    const s = this.outputSelection();
-    const inside = s && target === "output" && r >= s.r0 && r <= s.r1 && c >= s.c0 && c <= s.c1;
-    if (this.tool === "select" && inside && !this.locked && (s.r0 !== s.r1 || s.c0 !== s.c1)) {
-      this.stroke = { kind: "move", r, c, rect: { ...s }, before: cloneRows(this.grid), dr: 0, dc: 0 };
-      return;
-    }
-    if (this.tool === "select" || target === "input") {
-      this.stroke = { kind: "select", target, r, c };
-      this.selection = { target, r0: r, c0: c, r1: r, c1: c };
-      this.paintSelection();
-      return;
-    }
-    if (this.locked) return;
-    if (this.tool === "flood") {
-      this.floodFill(r, c);
-      return;
-    }
-    this.stroke = { kind: "paint", before: cloneRows(this.grid), cells: [] };
-    this.paintCell(r, c, node);
-  }
-
-  movePointer(event, target) {
-    const stroke = this.stroke;
-    if (!stroke || !(event.buttons & 1)) return;
-    const hit = this.cellFrom(event, target);
-    if (!hit) return;
-    const [r, c, node] = hit;
-    if (stroke.kind === "select" && stroke.target === target) {
-      this.selection = {
-        target, r0: Math.min(stroke.r, r), c0: Math.min(stroke.c, c), r1: Math.max(stroke.r, r), c1: Math.max(stroke.c, c),
-      };
-      this.paintSelection();
-    } else if (stroke.kind === "paint" && target === "output") {
-      this.paintCell(r, c, node);
-    } else if (stroke.kind === "move" && target === "output") {
-      const moved = moveBlock(stroke.before, stroke.rect, r - stroke.r, c - stroke.c);
-      if (!moved) return;
-      [stroke.dr, stroke.dc] = [r - stroke.r, c - stroke.c];
-      this.grid = moved[0];
-      this.selection = { target: "output", ...moved[1] };
-      this.render();
-    }
-  }
-
-  endPointer() {
-    const stroke = this.stroke;
-    this.stroke = null;
-    if (!stroke) return;
-    if (stroke.kind === "paint") {
-      this.commit({ tool: "edit", cells: stroke.cells }, stroke.before);
-    } else if (stroke.kind === "move") {
-      this.commit({ tool: "move", by: [stroke.dr, stroke.dc] }, stroke.before);
-    } else if (stroke.kind === "select") {
-      this.record({ tool: "select" });
-      this.onChange("selection");
-    }
-  }
-
-  paintCell(r, c, node) {
-    if (this.grid[r][c] === this.colour) return;
-    this.grid[r][c] = this.colour;
-    this.stroke.cells.push([r, c]);
-    this.updateCell(node, this.colour);
-  }
-
   updateCell(node, value) {
     node.className = `cell c${value}`;
     node.setAttribute("aria-label", cellLabel(Number(node.dataset.r), Number(node.dataset.c), value));
@@ -342,16 +261,6 @@ export class Editor {
   }
 
   // ---- drawing ------------------------------------------------------------------------------
-  bindGrid(gridEl, target) {
-    gridEl.addEventListener("pointerdown", (e) => {
-      if (e.button !== 0) return;
-      e.target.releasePointerCapture?.(e.pointerId);
-      this.startPointer(e, target);
-    });
-    gridEl.addEventListener("pointermove", (e) => this.movePointer(e, target));
-    gridEl.addEventListener("dragstart", (e) => e.preventDefault());
-  }
-
   cellPx(rows) {
     return Math.max(4, Math.round(fitCell(rows.length, rows[0].length, this.box.width, this.box.height, { max: 36 }) * this.zoom));
   }
@@ -379,12 +288,12 @@ export class Editor {
       output.setAttribute("aria-readonly", String(this.locked));
       output.setAttribute("aria-describedby", "grid-keys");
       output.addEventListener("focus", () => this.paintCursor());
-      this.bindGrid(output, "output");
+      bindPointer(this, output, "output");
       this.outputHost.replaceChildren(output);
       const input = drawGrid(this.input, {
         size: this.cellPx(this.input), numbers: this.numbers, cls: "editable input-grid", label: "test input",
       });
-      this.bindGrid(input, "input");
+      bindPointer(this, input, "input");
       this.inputHost.replaceChildren(input);
       if (hadFocus) output.focus();
     }

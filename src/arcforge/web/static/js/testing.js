@@ -9,10 +9,12 @@
 import { ApiError, el, get, post, toast } from "./api.js";
 import { initAccount } from "./account.js";
 import { Editor } from "./editor.js";
-import { PALETTE, COLOUR_NAMES, cloneRows, distance, drawGrid, gridBlock } from "./grids.js";
+import { cloneRows, distance, drawGrid, gridBlock } from "./grids.js";
 import { initHelp } from "./help.js";
 import { bindKeys } from "./keys.js";
 import { fitWorkspace, initTrainFold, markScrollable, onResize, trainCell } from "./layout.js";
+import { fillSuggestions, gotoTask, params, setUrl } from "./navigation.js";
+import { buildPalette, parseSize, syncTools } from "./toolbar.js";
 import { TracesPanel } from "./traces.js";
 import { VariationsPanel } from "./variations.js";
 import { dropWork, fingerprint, fitLog, loadWork, saveWork, workKey } from "./work.js";
@@ -36,20 +38,6 @@ let traces;
 let variations;
 let help;
 let saveTimer = null;
-
-function params() {
-  const query = new URLSearchParams(window.location.search);
-  return { task: query.get("task"), version: Number(query.get("version") || 0), test: Number(query.get("test") || 0) };
-}
-
-function setUrl(push) {
-  const query = new URLSearchParams({ task: state.task.id });
-  if (state.task.version) query.set("version", state.task.version);
-  if (state.testIndex) query.set("test", state.testIndex);
-  const url = `${window.location.pathname}?${query}`;
-  if (push) window.history.pushState(null, "", url);
-  else window.history.replaceState(null, "", url);
-}
 
 // ---- keeping the work ------------------------------------------------------------------------------
 function saveNow() {
@@ -118,7 +106,7 @@ async function loadTask(ref, { version = 0, test = 0, push = true } = {}) {
   if (!same) state.submitted = {};
   state.testIndex = Math.min(Math.max(0, test), task.test.length - 1);
   renderTask();
-  setUrl(push);
+  setUrl(task, state.testIndex, push);
   traces.open(task.id, task.version);
   variations.setTask(task);
   // other scripts (a discussion link, say) follow the current task without touching this file
@@ -265,29 +253,9 @@ async function submit() {
 }
 
 // ---- toolbar -----------------------------------------------------------------------------------------
-function buildPalette() {
-  $("palette").replaceChildren(...PALETTE.map((_, i) => el("button", {
-    type: "button", class: `swatch c${i}`, role: "radio", "aria-label": `colour ${i}, ${COLOUR_NAMES[i]}`,
-    "aria-checked": "false", title: `${COLOUR_NAMES[i]} (key ${i})`, dataset: { colour: i }, text: String(i),
-    onclick: () => editor.setColour(i),
-  })));
-}
-
 function syncToolbar(what) {
-  for (const b of document.querySelectorAll("#tools [data-tool]")) {
-    b.classList.toggle("active", b.dataset.tool === editor.tool);
-    b.setAttribute("aria-pressed", String(b.dataset.tool === editor.tool));
-  }
-  for (const b of document.querySelectorAll("#palette .swatch")) {
-    const on = Number(b.dataset.colour) === editor.colour;
-    b.classList.toggle("chosen", on);
-    b.setAttribute("aria-checked", String(on));
-  }
+  syncTools(editor, what);
   if (what === "grid") {
-    $("output-size").textContent = `${editor.grid.length}×${editor.grid[0].length}`;
-    $("resize-input").value = `${editor.grid.length}x${editor.grid[0].length}`;
-    $("undo").disabled = editor.locked || !editor.undoStack.length;
-    $("redo").disabled = editor.locked || !editor.redoStack.length;
     updateDistance();
     scheduleSave();
   }
@@ -295,14 +263,12 @@ function syncToolbar(what) {
 
 function resizeFromInput(event) {
   event.preventDefault();
-  const match = /^\s*(\d{1,2})\s*[x×X*,]\s*(\d{1,2})\s*$/.exec($("resize-input").value);
-  const h = match && Number(match[1]);
-  const w = match && Number(match[2]);
-  if (!match || h < 1 || h > 30 || w < 1 || w > 30) {
+  const size = parseSize($("resize-input").value);
+  if (!size) {
     toast("Size is HxW with each between 1 and 30, e.g. 5x7", "error");
     return;
   }
-  editor.resize(h, w);
+  editor.resize(...size);
   relayout();
 }
 
@@ -312,25 +278,7 @@ function nextTest() {
   state.testIndex = (state.testIndex + 1) % state.task.test.length;
   $("verdict").textContent = "";
   renderTest();
-  setUrl(false);
-}
-
-async function gotoTask(event) {
-  event.preventDefault();
-  const text = $("goto-input").value.trim();
-  if (!text) return;
-  if (/^#?\d+$/.test(text) && !state.ids.includes(text)) return loadTask(text.startsWith("#") ? text : `#${text}`);
-  if (state.ids.includes(text)) return loadTask(text);
-  const found = await get(`/api/tasks?prefix=${encodeURIComponent(text)}&limit=50`);
-  if (found.tasks.length === 1) return loadTask(found.tasks[0].id);
-  if (!found.tasks.length) return toast(`No task id starts with "${text}"`, "error");
-  fillSuggestions(found.tasks);
-  toast(`${found.tasks.length} tasks start with "${text}": pick one from the list`);
-  return loadTask(found.tasks[0].id);
-}
-
-function fillSuggestions(tasks) {
-  $("task-suggestions").replaceChildren(...tasks.slice(0, 50).map((t) => el("option", { value: t.id, label: `#${t.number}` })));
+  setUrl(state.task, state.testIndex, false);
 }
 
 function setTab(name) {
@@ -378,7 +326,7 @@ const actions = {
 
 async function main() {
   editor = new Editor({ outputHost: $("output-host"), inputHost: $("input-host"), onChange: syncToolbar });
-  buildPalette();
+  buildPalette(editor);
   help = initHelp();
   initTrainFold($("train-details"));
   const limits = await get("/api/limits");
@@ -410,7 +358,10 @@ async function main() {
   $("random-task").addEventListener("click", () => {
     if (state.ids.length) loadTask(state.ids[Math.floor(Math.random() * state.ids.length)]);
   });
-  $("goto-form").addEventListener("submit", (e) => gotoTask(e).catch(report));
+  $("goto-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    gotoTask($("goto-input").value.trim(), state.ids, loadTask).catch(report);
+  });
   $("goto-input").addEventListener("input", (e) => {
     const text = e.target.value.trim();
     if (text.length < 2 || text.startsWith("#")) return;
