@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -180,6 +180,7 @@ class _Search:
             (t.id, t.version): build_messages("code", t, encoding=encoding, template=template) for t in tasks
         }
         self.ended: dict[str, dict[str, Any]] = {}
+        self.best: dict[tuple[str, int], float] = {}  # best train accuracy per task so far
 
     async def run(self, *, label: str, engine: Mapping[str, Any]) -> RunSummary:
         started = time.monotonic()
@@ -196,7 +197,8 @@ class _Search:
                 if not planned:
                     break
                 items += planned
-            text = f"{label} round {round_number}/{self.refine.rounds}{self.standing(records)}"
+            self.track(records)
+            text = _LiveLabel(f"{label} round {round_number}/{self.refine.rounds}", self.standing)
             summary = await run_tasks(self.run_dir, items, self.worker, description=text, **engine)
             summaries.append(summary)
             if summary.stopped is not None:
@@ -212,15 +214,16 @@ class _Search:
         )
         return _combined(summaries, elapsed=time.monotonic() - started)
 
-    def standing(self, records: Sequence[Mapping[str, Any]]) -> str:
-        """`` · best train 0.67 · 2/5 tasks train-perfect`` (the progress bar's view of the search)."""
-        grouped = _by_task(records)
-        best: list[float] = []
-        for task in self.tasks:
-            programs = programs_of(grouped.get((task.id, task.version), []))
-            best.append(max((p.train_accuracy for p in programs), default=0.0))
-        if not records:
+    def track(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Set the best train accuracy of every task from ``records`` (the worker keeps it up to date)."""
+        for key, items in _by_task(records).items():
+            self.best[key] = max((p.train_accuracy for p in programs_of(items)), default=0.0)
+
+    def standing(self) -> str:
+        """`` · best train 0.67 · 2/5 train-perfect``: the progress bar's live view of the search."""
+        if not self.best:
             return ""
+        best = [self.best.get((task.id, task.version), 0.0) for task in self.tasks]
         perfect = sum(value == 1.0 for value in best)
         mean = sum(best) / len(best) if best else 0.0
         return f" · best train {mean:.2f} · {perfect}/{len(best)} train-perfect"
@@ -287,7 +290,11 @@ class _Search:
         record: dict[str, Any] = {**reply, **extra}
         code = record.get("python_code")
         if record.get("status") == Status.OK and isinstance(code, str) and code:
-            record["benchmark"] = await evaluate_program(self.sandbox, code, job.task)
+            run = await evaluate_program(self.sandbox, code, job.task)
+            record["benchmark"] = run
+            key = (job.task.id, job.task.version)
+            accuracy = run["train_passed"] / run["train_total"] if run["train_total"] else 0.0
+            self.best[key] = max(self.best.get(key, 0.0), accuracy)
         return record
 
     def revision_messages(self, job: _Job) -> tuple[list[dict[str, Any]], str]:
@@ -316,6 +323,21 @@ class _Search:
             temporary.write_text(text, encoding="utf-8")
             os.replace(temporary, target)
         return name
+
+
+class _LiveLabel(str):
+    """The progress bar's description: a fixed head and a live tail, read each time the bar is drawn
+    (the bar formats ``{task.description}``, which calls ``__format__``)."""
+
+    tail: Callable[[], str]
+
+    def __new__(cls, head: str, tail: Callable[[], str]) -> _LiveLabel:
+        label = super().__new__(cls, head)
+        label.tail = tail
+        return label
+
+    def __format__(self, spec: str) -> str:
+        return format(str.__str__(self) + self.tail(), spec)
 
 
 def _by_task(records: Sequence[Mapping[str, Any]]) -> dict[tuple[str, int], list[Mapping[str, Any]]]:
