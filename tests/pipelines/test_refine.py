@@ -146,3 +146,15 @@ def test_per_task_cost_budget_is_checked_before_each_round(dataset: Path, tmp_pa
         assert len(server.requests) == 2  # 0.001 spent before round 1 (under), 0.002 before round 2 (over)
     ended = json.loads((run / "refine.json").read_text())["tasks"]["recolor0:v0"]
     assert "--max-cost-per-task 0.0015 reached" in ended["reason"] and ended["calls"] == 2
+
+
+def test_the_progress_label_is_read_again_at_each_redraw() -> None:
+    from arcforge.pipelines.refine import _LiveLabel
+
+    state = {"best": 0.0}
+    label = _LiveLabel("benchmark code round 1/2", lambda: f" · best train {state['best']:.2f}")
+    assert "{task.description}".format(task=type("T", (), {"description": label})) == (
+        "benchmark code round 1/2 · best train 0.00"
+    )
+    state["best"] = 0.5
+    assert f"{label}" == "benchmark code round 1/2 · best train 0.50" and isinstance(label, str)
