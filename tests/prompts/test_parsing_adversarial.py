@@ -3,7 +3,9 @@
 The shapes are the ones that froze the old parsers (issue 11: a row of 40 cells ending in a letter, a
 fence line of 40,000+ characters, ``[`` and ``\\boxed{`` repeated, brackets nested deeply) and others
 built against the new code (thousands of fences, grids, labels or thinking blocks). Time is the best of
-three runs measured with ``time.perf_counter``, so a busy 2-core machine does not fail the test.
+three runs measured with ``time.perf_counter`` (of up to ten when the machine is so loaded that three
+are not enough), so a busy 2-core machine does not fail the test; on a quiet one the worst shape takes
+about 20 ms.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from arcforge.prompts import MAX_REPLY_CHARS, ParseError, parse_code, parse_direct, parse_grid, parse_reasoning
+from arcforge.prompts import (
+    MAX_REPLY_CHARS,
+    ParseError,
+    parse_code,
+    parse_direct,
+    parse_grid,
+    parse_reasoning,
+)
 from arcforge.prompts.reply import guarded
 from arcforge.task.grid import Grid
 
@@ -76,14 +85,18 @@ def _cases() -> Iterator[tuple[str, str]]:
 
 
 def _best_of_three(parser: Callable[[str], object], text: str) -> float:
+    """The best of three timings; on a loaded machine (other work holding the cores) up to ten, stopping
+    as soon as one is under the limit: the parser's own time is the floor of the samples."""
     best = float("inf")
-    for _ in range(3):
+    for attempt in range(10):
         started = time.perf_counter()
         try:
             parser(text)
         except ParseError:
             pass
         best = min(best, time.perf_counter() - started)
+        if attempt >= 2 and best < LIMIT_S:
+            break
     return best
 
 

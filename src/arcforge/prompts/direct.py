@@ -99,13 +99,13 @@ def _labelled(reply: str, found: list[FoundGrid], test_count: int) -> DirectAnsw
     if not any(m.group(2).lower() == "output" and 1 <= int(m.group(1)) <= test_count for m in labels):
         return None
     starts = [f.start for f in found]
-    first_grid = starts[0]
+    label_starts = [label.start() for label in labels]
     picks: dict[int, tuple[int, FoundGrid]] = {}  # test number -> (label start, grid), the last label wins
     ambiguous = False
-    for index, label in enumerate(labels):
-        section_end = labels[index + 1].start() if index + 1 < len(labels) else len(reply)
-        if section_end <= first_grid:  # no grid before the first one
-            continue
+    first = max(0, bisect.bisect_right(label_starts, starts[0]) - 1)  # sections before it hold no grid
+    for index in range(first, len(labels)):
+        label = labels[index]
+        section_end = label_starts[index + 1] if index + 1 < len(labels) else len(reply)
         number = int(label.group(1))
         if label.group(2).lower() != "output" or not 1 <= number <= test_count:
             continue
