@@ -21,7 +21,7 @@ from e2e_helpers import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))  # the run builders live beside the API tests
-from runs_helpers import handmade_refined_run, small_dataset, synthetic_run  # noqa: E402
+from runs_handmade import handmade_refined_run, small_dataset, synthetic_run  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
