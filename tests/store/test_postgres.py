@@ -119,3 +119,31 @@ def test_concurrent_attempts_respect_the_limit(pg_store: Store) -> None:
     with ThreadPoolExecutor(8) as pool:
         accepted = sum(pool.map(submit, range(8)))
     assert accepted == 2 and pg_store.count_attempts("t1", 0, 0, user=user) == 2
+
+
+def test_one_budget_across_versions_claims_and_reveals_on_postgres(pg_store: Store) -> None:
+    import dataclasses
+
+    user = pg_store.create_user("crosser", "solver-password")
+    v0 = small_task()
+    v2 = dataclasses.replace(v0, version=2)
+    budget = [(0, 0), (2, 0)]
+    pg_store.submit_attempt(
+        v2, test_index=0, grid=[[0]], client_id="c" * 32, budget=budget, origin="v0:test:0"
+    )
+    assert pg_store.claim_attempts("c" * 32, user) == 1
+    assert pg_store.record_reveal(user, "t1", "v0:test:1", via="test")
+
+    def submit(_: int) -> bool:
+        try:
+            pg_store.submit_attempt(
+                v0, test_index=0, grid=[[0]], user=user, budget=budget, origin="v0:test:0"
+            )
+            return True
+        except AttemptLimitReached:
+            return False
+
+    with ThreadPoolExecutor(6) as pool:
+        assert sum(pool.map(submit, range(6))) == 1  # the claimed attempt counts: one left
+    assert pg_store.attempt_tally("t1", user=user) == {(2, 0): (1, False), (0, 0): (1, False)}
+    assert [a.answer_seen for a in pg_store.list_attempts()] == [False, False]
