@@ -63,12 +63,14 @@ def refine_from_args(args: argparse.Namespace) -> RefineOptions | None:
 
     if not getattr(args, "refine", 0):
         return None
-    return RefineOptions(
+    options = RefineOptions(
         rounds=args.refine,
         width=args.refine_width,
         max_calls_per_task=args.max_calls_per_task,
         max_cost_per_task=args.max_cost_per_task,
     )
+    options.check_samples(args.samples)  # before a run folder is made
+    return options
 
 
 def show_prompt(args: argparse.Namespace, tasks: list[Task], *, agent: str) -> None:
