@@ -126,3 +126,16 @@ def test_rate_limiter_costs_spend_several_tokens() -> None:
     assert limiter.allow("k", now=0.0, cost=8) == 0.0
     assert limiter.allow("k", now=0.0, cost=4) == 2.0  # two tokens short at one a second
     assert limiter.allow("k", now=2.0, cost=4) == 0.0
+
+
+def test_per_address_limits_key_ipv6_clients_by_their_64() -> None:
+    from starlette.requests import Request
+
+    from arcforge.web.deps import client_address
+
+    def address(host: str) -> str:
+        return client_address(Request({"type": "http", "client": (host, 1234), "headers": []}))
+
+    assert address("203.0.113.7") == "203.0.113.7"
+    assert address("2001:db8:1:2:aaaa::1") == address("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    assert address("2001:db8:1:3::1") != address("2001:db8:1:2::1")

@@ -12,6 +12,7 @@ Store errors map to HTTP statuses in :func:`install_error_handlers`, so routes s
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -111,7 +112,16 @@ async def context(request: Request) -> AppContext:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address a per-address limit is kept for: the IPv4 address, or an IPv6 address's /64 (one
+    machine usually holds a whole /64, so rotating within it does not buy a fresh budget)."""
+    host = request.client.host if request.client else "unknown"
+    if ":" in host:
+        try:
+            network = ipaddress.IPv6Network(f"{host.split('%')[0]}/64", strict=False)
+        except ValueError:
+            return host
+        return str(network)
+    return host
 
 
 Ctx = Annotated[AppContext, Depends(context)]
