@@ -111,7 +111,7 @@ async def synthesize(
     manifest_extra: Mapping[str, Any] | None = None,
 ) -> SynthesisOutcome:
     """The whole of ``arcforge generate tasks`` (the client first: a bad model fails before a folder)."""
-    from arcforge.engine import RunDirectory, WorkItem, default_run_path, run_tasks
+    from arcforge.engine import RunDirectory, WorkItem, default_run_path, new_run_id, run_tasks
     from arcforge.models import open_client
     from arcforge.pipelines.generate import complete_record
     from arcforge.prompts import load_template
@@ -120,8 +120,11 @@ async def synthesize(
     if not seeds:
         raise UsageError("the seed selection is empty: check --seeds, --tasks and --max-tasks")
     config = synthesis_config(options, dataset, seeds)
+    run_id = new_run_id()
     if resume is not None:
-        RunDirectory.open(resume).check_config("generate tasks", config)
+        resumed = RunDirectory.open(resume)
+        resumed.check_config("generate tasks", config)
+        run_id = resumed.run_id
     template = load_template(options.template)
     copies = CopyIndex(dataset.tasks)
     by_key = {(t.id, t.version): t for t in seeds}
@@ -156,8 +159,12 @@ async def synthesize(
         for k in range(options.samples)
     ]
     async with (
-        open_client(
-            options.model, settings=settings, base_url=options.base_url, use_cache=options.use_cache
+        open_client(  # the cache serves this run's resumes, never another run's replies as new samples
+            options.model,
+            settings=settings,
+            base_url=options.base_url,
+            use_cache=options.use_cache,
+            cache_scope=run_id,
         ) as client,
         Sandbox() as sandbox,
     ):
@@ -167,7 +174,7 @@ async def synthesize(
             command="generate tasks",
             config=config,
             default_path=default_run_path("generate-tasks", options.model),
-            **dict(manifest_extra or {}),
+            **{**dict(manifest_extra or {}), "run_id": run_id},
         )
         summary = await run_tasks(
             run, items, worker, concurrency=concurrency, max_cost_usd=max_cost_usd, progress=progress,
