@@ -119,7 +119,9 @@ def _generate_tasks(args: argparse.Namespace) -> int:
             print(
                 f"run stopped ({summary.stopped}): continue with `arcforge generate tasks --resume {summary.path}`"
             )
-    return 130 if summary.stopped == "interrupted" else 0
+    from arcforge.cli.generate import exit_code  # 130 interrupted; 2 with the fix for an unknown price
+
+    return exit_code(summary.stopped, model=options.model)
 
 
 def export_hindsight(args: argparse.Namespace) -> int:

@@ -178,7 +178,7 @@ async def synthesize(
         )
         summary = await run_tasks(
             run, items, worker, concurrency=concurrency, max_cost_usd=max_cost_usd, progress=progress,
-            description="generate tasks",
+            description="generate tasks", probe_cost=max_cost_usd is not None and not client.entry.priced,
         )  # fmt: skip
     written, counts = finish_synthesis(run)
     return SynthesisOutcome(summary, written, counts)
