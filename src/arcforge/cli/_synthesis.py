@@ -16,7 +16,7 @@ __all__ = ["add_tasks_parser"]
 # options of the run, stored in the manifest and restored by --resume when not given again
 _STORED = (
     "dataset", "task_ids", "max_tasks", "task_slice", "model", "base_url", "temperature", "max_tokens",
-    "reasoning_effort", "samples", "pairs", "encoding", "max_cost",
+    "reasoning_effort", "samples", "pairs", "encoding", "max_cost", "price",
 )  # fmt: skip
 _DEFAULTS = {"samples": 1, "pairs": 4, "encoding": "json-rows", "concurrency": 4}
 
@@ -34,7 +34,7 @@ def add_tasks_parser(kinds: Any) -> None:
     )
     add_task_options(sub, dataset_default=None)  # unset: --resume takes the stored one
     sub.add_argument("--seeds", dest="task_ids", metavar="IDS", help="seed task ids (the --task-ids syntax)")
-    add_model_options(sub)
+    add_model_options(sub, run=True)
     sub.add_argument("--samples", type=positive_int, metavar="K", help="generators per seed (default 1)")
     sub.add_argument(
         "--pairs", type=positive_int, metavar="N", help="pairs per new task: N-1 train, 1 test (4)"
@@ -90,6 +90,8 @@ def _generate_tasks(args: argparse.Namespace) -> int:
         encoding=args.encoding,
         base_url=args.base_url,
         use_cache=not getattr(args, "no_cache", False),
+        reuse_cache=bool(getattr(args, "reuse_cache", False)),
+        price=tuple(args.price) if getattr(args, "price", None) else None,
     )
     stored = {dest: getattr(args, dest, None) for dest in _STORED}
     outcome = asyncio.run(

@@ -49,6 +49,8 @@ class SynthesisOptions:
     template: str = TEMPLATE
     base_url: str | None = None
     use_cache: bool = True
+    reuse_cache: bool = False  # also serve other runs' cached replies (marked "reused")
+    price: tuple[float, float] | None = None  # USD per million input, output tokens
 
     def __post_init__(self) -> None:
         if self.samples < 1:
@@ -165,6 +167,8 @@ async def synthesize(
             base_url=options.base_url,
             use_cache=options.use_cache,
             cache_scope=run_id,
+            reuse_cache=options.reuse_cache,
+            price=options.price,
         ) as client,
         Sandbox() as sandbox,
     ):
