@@ -201,3 +201,11 @@ def test_a_budget_stopped_run_resumes_and_asks_nothing_twice(seeds: Path, tmp_pa
     assert done["stopped"] is None and done["tasks_written"] == 3 and done["accepted"] == 3
     assert len(list((run / "tasks").glob("*.json"))) == 3
     assert len(json.loads((run / "dataset.json").read_text())) == 3
+
+
+def test_show_prompt_prints_the_seed_request_with_no_test_pair(seeds: Path, capsys) -> None:
+    assert main(["generate", "tasks", "--dataset", str(seeds), "--seeds", "good", "--show-prompt"]) == 0
+    out = capsys.readouterr().out
+    seed = _seed("good")
+    assert "template tasks-v1" in out and "generate_input(rng)" in out and "Example 3" in out
+    assert encode_grid(Grid(seed["test"][0]["input"])) not in out and "Test 1" not in out

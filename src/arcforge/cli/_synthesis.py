@@ -52,6 +52,9 @@ def add_tasks_parser(kinds: Any) -> None:
     group.add_argument(
         "--no-progress", dest="progress", action="store_false", default=None, help="no progress bar"
     )
+    sub.add_argument(
+        "--show-prompt", action="store_true", help="print the first seed's request, then exit (no model call)"
+    )
     add_json_option(sub)
     sub.set_defaults(handler=_generate_tasks, kind="tasks")
 
@@ -78,6 +81,22 @@ def _generate_tasks(args: argparse.Namespace) -> int:
     from arcforge.synthesis.run import SynthesisOptions, synthesize
 
     _resolve(args)
+    if args.show_prompt:
+        from arcforge.prompts import load_template
+        from arcforge.synthesis.run import TEMPLATE, seed_view
+
+        first = tasks_from_args(args)[1][:1]
+        if not first:
+            from arcforge.errors import UsageError
+
+            raise UsageError("the seed selection is empty: nothing to show (check --seeds / --max-tasks)")
+        template = load_template(TEMPLATE)
+        print(
+            f"# template {template.name} (sha256 {template.sha256[:12]}), seed {first[0].id}, {args.encoding}"
+        )
+        for message in template.render(seed_view(first[0]), encoding=args.encoding):
+            print(f"\n--- {message['role']} ---\n{message['content']}")
+        return 0
     require_model(args)
     dataset, seeds = tasks_from_args(args)
     options = SynthesisOptions(
