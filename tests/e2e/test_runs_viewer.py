@@ -165,6 +165,11 @@ def test_generate_run_list_summary_task_program_and_grids(page: Any, served: dic
     assert page.locator("#tasks-table tbody tr").count() == 3
     page.click("#tasks-table th[data-key='verified']")  # sorted by the server: most verified first
     page.wait_for_selector(f"#tasks-table tbody tr:first-child[data-task='{TILE_TASK}']")
+    page.focus("#tasks-table th[data-key='samples']")  # sorting works from the keyboard too
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#tasks-table th[data-key='samples'][aria-sort='descending']")
+    page.click("#manifest summary")
+    assert '"command": "generate code"' in page.locator("#manifest pre").inner_text()
     screenshot(page, "runs-generate-summary")
 
     page.click(f"#tasks-table a:text('{TILE_TASK}')")

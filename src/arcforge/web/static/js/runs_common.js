@@ -72,14 +72,18 @@ export function sortableTable(columns, rows, { sortKey, desc = false, onSort, id
   const body = el("tbody");
   table.append(head, body);
   function draw() {
+    const sortBy = (col) => {
+      if (key === col.key) descending = !descending; else { key = col.key; descending = !!col.num; }
+      if (onSort) onSort(key, descending); else draw();
+    };
     head.replaceChildren(el("tr", {}, columns.map((col) => el("th", {
       class: `${col.num ? "num" : ""} ${col.key === key ? "sorted" : ""}`.trim(),
       dataset: { key: col.key },
       title: "sort",
-      onclick: () => {
-        if (key === col.key) descending = !descending; else { key = col.key; descending = !!col.num; }
-        if (onSort) onSort(key, descending); else draw();
-      },
+      tabindex: "0",
+      "aria-sort": col.key === key ? (descending ? "descending" : "ascending") : "none",
+      onclick: () => sortBy(col),
+      onkeydown: (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); sortBy(col); } },
     }, col.label, col.key === key ? (descending ? " ▾" : " ▴") : ""))));
     const ordered = onSort ? rows : rows.slice().sort(orderBy(columns.find((c) => c.key === key), descending));
     body.replaceChildren(...ordered.map((row) => el("tr", rowAttrs ? rowAttrs(row) : {},

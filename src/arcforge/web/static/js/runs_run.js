@@ -59,11 +59,15 @@ function summarySection(run) {
 }
 
 function header(run) {
+  const manifest = run.manifest || {};
   return el("section", { class: "panel run-head" },
     el("h1", { class: "run-title" }, el("span", { class: "mono", text: run.id }), " ", badge(run.status, run.status === "completed" ? "ok" : "part"),
       run.refined ? badge("refined", "part") : null),
     el("p", { class: "hint" }, `${run.kind} · model ${run.model} · dataset ${run.dataset} · folder ${run.folder} · `
-      + `started ${fmt.when(run.started_at)} · ended ${fmt.when(run.ended_at)}`));
+      + `started ${fmt.when(run.started_at)} · ended ${fmt.when(run.ended_at)}`),
+    el("details", { class: "manifest", id: "manifest" }, el("summary", { text: "Manifest: configuration and sessions" }),
+      el("pre", { class: "text", tabindex: "0", text: JSON.stringify({ command: manifest.command, config: manifest.config,
+        arcforge_version: manifest.arcforge_version, sessions: manifest.sessions }, null, 2) })));
 }
 
 export async function runPage(id, crumbs) {
