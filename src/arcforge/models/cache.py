@@ -201,7 +201,7 @@ class ResponseCache:
         response: str | None = None,
         latency_s: float = 0.0,
         retries: int = 0,
-        cost_usd: float = 0.0,
+        cost_usd: float | None = 0.0,  # None: unknown (no price and no provider figure)
         usage: Usage | None = None,
         cached: bool = False,
     ) -> None:
