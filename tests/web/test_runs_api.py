@@ -347,6 +347,12 @@ def test_a_generate_tasks_run_shows_the_tasks_made_and_the_refusals(tmp_path: Pa
                 f"/api/runs/{run['id']}/tasks", params={"sort": "accepted", "desc": "true"}
             ).json()
             assert [(r["task"], r["accepted"]) for r in table["rows"]] == [("flip", 1), ("recolor", 0)]
+    from arcforge.cli import main
+
+    assert main(["report", str(tmp_path / "runs" / "tasks")]) == 0  # arcforge report of a generate tasks run
+    report = (tmp_path / "runs" / "tasks" / "report.md").read_text()
+    assert "Tasks made: 1 of 2 generator(s) (accepted 1, identity 1)." in report
+    assert "def generate_input(rng):" not in report  # nothing is verified: no program is shown as verified
 
 
 def test_serve_shows_runs_by_default_when_there_is_a_runs_folder(

@@ -113,6 +113,14 @@ def _yield(row: dict[str, Any]) -> str:
     )
 
 
+def _shown_text(record: dict[str, Any]) -> str:
+    """A verified sample as the report shows it: its program, or (a reasoning sample) its explanation."""
+    code = record.get("python_code")
+    if code:
+        return str(code)
+    return str(record.get("explanation") or record.get("reasoning") or record.get("completion") or "")[:4000]
+
+
 def _failure_text(record: dict[str, Any]) -> str:
     parse = record.get("parse_error")
     if isinstance(parse, dict):
@@ -146,7 +154,10 @@ def generate_markdown(runs: Sequence[GenerateRun], md: Any) -> list[str]:
             "",
             f"Run `{s['id']}` on {md(s['dataset'])}, status {s['status']}, folder `{run.path}`.",
         ]
-        if s["verified"] is None:
+        if s.get("accepted") is not None:  # generate tasks: generators, and the tasks they made
+            reasons = ", ".join(f"{md(str(k))} {v}" for k, v in sorted(s["synthesis"].items()))
+            lines += ["", f"Tasks made: {s['accepted']} of {s['samples']} generator(s) ({reasons})."]
+        elif s["verified"] is None:
             lines += [
                 "",
                 f"Not verified yet: `arcforge verify {run.path}` runs every program on its task's pairs.",
@@ -170,7 +181,7 @@ def generate_markdown(runs: Sequence[GenerateRun], md: Any) -> list[str]:
         if programs:
             lines += ["", "### Verified programs (the first of each task; all of them in report.html)"]
             for task, record in programs:
-                code = str(record.get("python_code") or "").replace("```", "` ` `")
+                code = _shown_text(record).replace("```", "` ` `")
                 lines += [
                     "",
                     f"`{md(task)}` sample {record.get('sample_index')}:",
@@ -234,7 +245,7 @@ def generate_html(runs: Sequence[GenerateRun]) -> str:
                 continue
             programs = "".join(
                 f"<h3>sample {escape(str(p.get('sample_index')))}: verified</h3>"
-                f"<ul class='failures' style='list-style:none;padding-left:0'><li><pre>{escape(str(p.get('python_code') or ''))}</pre></li></ul>"
+                f"<ul class='failures' style='list-style:none;padding-left:0'><li><pre>{escape(_shown_text(p))}</pre></li></ul>"
                 for p in detail.programs
             )
             failures = "".join(
