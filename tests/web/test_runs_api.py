@@ -365,3 +365,14 @@ def test_serve_shows_runs_by_default_when_there_is_a_runs_folder(
     (tmp_path / "runs").mkdir()
     assert _runs_folders(None) == [str(tmp_path / "runs")]
     assert _runs_folders(["runs", str(tmp_path)]) == [str(tmp_path / "runs"), str(tmp_path)]
+
+
+def test_a_run_removed_while_served_is_gone_not_an_error(
+    viewer: httpx.Client, roots: dict[str, Path]
+) -> None:
+    import shutil
+
+    assert viewer.get(f"/api/runs/{SYNTHETIC_ID}").status_code == 200
+    shutil.rmtree(roots["runs"] / "generate")
+    assert viewer.get(f"/api/runs/{SYNTHETIC_ID}").status_code == 404
+    assert set(_ids(viewer)) == {"refined"}

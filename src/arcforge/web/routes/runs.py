@@ -10,6 +10,7 @@ id only; :class:`arcforge.viewer.RunCatalog` maps ids to folders inside the conf
 from __future__ import annotations
 
 import ipaddress
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,12 +73,20 @@ def _open(viewer: RunsViewer, run_id: str) -> tuple[RunFolder, RunIndex]:
     run = viewer.catalog.get(run_id)
     if run is None:
         raise HTTPException(404, f"no run {run_id!r} in the viewer's folders")
-    return run, viewer.catalog.index(run)
+    try:
+        return run, viewer.catalog.index(run)
+    except (OSError, sqlite3.Error):  # removed since the folders were scanned
+        raise HTTPException(404, f"run {run_id!r} is gone from the viewer's folders") from None
 
 
 @router.get("", summary="Every run under the configured folders")
 def list_runs(viewer: Viewer) -> dict[str, Any]:
-    runs = [run_row(run, viewer.catalog.index(run)) for run in viewer.catalog.scan()]
+    runs = []
+    for run in viewer.catalog.scan():
+        try:
+            runs.append(run_row(run, viewer.catalog.index(run)))
+        except (OSError, sqlite3.Error):  # removed since the folders were scanned
+            continue
     return {"runs": runs, "testing_page": viewer.testing_page}
 
 
