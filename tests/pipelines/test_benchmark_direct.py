@@ -119,6 +119,9 @@ def test_direct_benchmark_scores_one_of_three_and_the_submission_agrees(server, 
     )
     failures = [r for r in records if r["status"] == "parse_failure"]
     assert {r["task_id"] for r in failures} == {GARBAGE} and all("no_grid" in r["error"] for r in failures)
+    outcomes = {(r["task_id"], r.get("parse_outcome")) for r in records if r["status"] == "ok"}
+    assert outcomes == {(SOLVED, "labelled"), (WRONG, "unlabelled")}  # how each reply's grids were read
+    assert {r["explanation"] for r in records if r["task_id"] == SOLVED} == {"The rule fills each region."}
     assert all("output" not in pair for r in records for pair in r["task_data"]["test"])
 
     # `arcforge score` on the submission gives the same score
