@@ -241,3 +241,5 @@ def test_export_writes_rewritten_explanations_and_counts_the_dropped(tmp_path: P
         "The 2x2 input is tiled 3x3; row 1 of the tiles is mirrored left to right. Every blue cell stays blue."
     )
     assert answers["rot90"].startswith("```python")  # "row 1" counted from the other end: no true rewrite
+    assert main(["export", str(run), "--augment", spec, "--out", str(tmp_path / "again.jsonl")]) == 0
+    assert "augmented rows written without their explanation: 1" in capsys.readouterr().out

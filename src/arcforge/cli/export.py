@@ -81,5 +81,7 @@ def _export(args: argparse.Namespace) -> int:
     if summary.rejected:
         shown = ", ".join(f"{name}: {count}" for name, count in sorted(summary.rejected.items()))
         print(f"augmented programs that failed re-verification (not written): {shown}")
+    if summary.explanations_dropped:  # arcforge.pipelines.augment_text found no faithful rewrite
+        print(f"augmented rows written without their explanation: {summary.explanations_dropped}")
     print(f"file: {summary.path}")
     return 0
