@@ -8,15 +8,17 @@ from pathlib import Path
 
 from test_traces_cli import SMALL, arcforge
 
+from arcforge.store.migrations import MIGRATIONS
+
 
 def test_migrate_info_backup(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'd.db'}"
     migrated = arcforge("db", "migrate", "--db", db, "--json")
-    assert migrated.returncode == 0 and json.loads(migrated.stdout) == {"from": 0, "to": 1}
+    assert migrated.returncode == 0 and json.loads(migrated.stdout) == {"from": 0, "to": len(MIGRATIONS)}
     assert "up to date" in arcforge("db", "migrate", "--db", db).stdout
     arcforge("traces", "import", str(SMALL), "--db", db)
     info = json.loads(arcforge("db", "info", "--db", db, "--json").stdout)
-    assert info["schema_version"] == 1 and info["counts"]["traces"] == 4 and info["counts"]["votes"] == 4
+    assert info["schema_version"] == len(MIGRATIONS) and info["counts"]["traces"] == 4 and info["counts"]["votes"] == 4
     assert "traces" in arcforge("db", "info", "--db", db).stdout
 
     out = tmp_path / "copy.db"

@@ -13,7 +13,7 @@ from arcforge.cli._store_options import add_db_option
 __all__ = ["register_data_import", "run_data_import"]
 
 
-def register_data_import(data_subparsers: argparse._SubParsersAction) -> None:
+def register_data_import(data_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = data_subparsers.add_parser(
         "import",
         help="import the original system's versioned dataset.json into the store",

@@ -14,6 +14,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
+from arcforge.cli._help import help_handler
 from arcforge.cli._task_options import add_json_option, add_task_options, tasks_from_args
 
 if TYPE_CHECKING:
@@ -22,12 +23,12 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "data", help="list, show, count, validate, export, compare and merge datasets"
     )
     commands = parser.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
-    parser.set_defaults(handler=lambda args: _print_help(parser))
+    parser.set_defaults(handler=help_handler(parser))
 
     listing = commands.add_parser("list", help="the embedded datasets, or the tasks of one (with --dataset)")
     add_task_options(listing, dataset_default=None)
@@ -92,11 +93,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     register_data_import(commands)
 
 
-def _print_help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
-
-
 def _emit(args: argparse.Namespace, payload: Any, text: str) -> None:
     print(json.dumps(payload, indent=2) if args.json else text)
 
@@ -111,7 +107,7 @@ def run_list(args: argparse.Namespace) -> int:
     if not selecting:
         from arcforge.datasets import CATALOG, DEFAULT_DATASET
 
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "name": e.name,
                 "tasks": e.task_count,
@@ -142,7 +138,7 @@ def run_list(args: argparse.Namespace) -> int:
     ]
     lines = [f"{'ID':<12} {'VER':>3} {'TRAIN':>5} {'TEST':>4}  SIGNED BY"]
     lines += [
-        f"{r['id']:<12} {r['version']:>3} {r['train']:>5} {r['test']:>4}  {', '.join(r['signed_by'])}"
+        f"{r['id']:<12} {r['version']:>3} {r['train']:>5} {r['test']:>4}  {', '.join(map(str, r['signed_by']))}"
         for r in rows
     ]
     lines.append(f"{len(rows)} task(s) of {dataset.name} ({dataset.content_hash[:12]})")

@@ -10,13 +10,14 @@ import argparse
 import json
 from pathlib import Path
 
+from arcforge.cli._help import help_handler
 from arcforge.cli._store_options import add_db_option
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("db", help="back up, migrate and describe the store")
     sub = parser.add_subparsers(dest="db_command", metavar="SUBCOMMAND", parser_class=type(parser))
-    parser.set_defaults(handler=lambda _args: (parser.print_help(), 2)[1])
+    parser.set_defaults(handler=help_handler(parser))
 
     p = sub.add_parser("backup", help="copy the store (SQLite online backup; safe while the server runs)")
     p.add_argument(
@@ -94,12 +95,11 @@ def run_info(args: argparse.Namespace) -> int:
         url = make_url(db_url_from_args(args))
     except ArgumentError:
         url = None
-    on_disk = (
+    # describing must not create: a mistyped SQLite path would leave a new empty file
+    sqlite_file = (
         url is not None and url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
     )
-    if (
-        on_disk and not Path(str(url.database)).exists()
-    ):  # describing must not create: a typo would leave a file
+    if sqlite_file and url is not None and not Path(str(url.database)).exists():
         raise UsageError(f"no store at {url.database} (check --db, or create it with `arcforge db migrate`)")
     with open_store_from_args(args, migrate_schema=False) as store:
         info = store.info()

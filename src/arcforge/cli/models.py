@@ -12,6 +12,7 @@ import json
 import sys
 from typing import Any
 
+from arcforge.cli._help import help_handler
 from arcforge.cli._model_options import add_model_options, client_from_args, request_from_args
 from arcforge.cli._terminal import printable
 
@@ -20,10 +21,10 @@ __all__ = ["register"]
 CHECK_PROMPT = "Reply with the single word: ok"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("models", help="list models, check one answers, chat with one")
     commands = parser.add_subparsers(dest="models_command", metavar="SUBCOMMAND")
-    parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
+    parser.set_defaults(handler=help_handler(parser))
 
     listing = commands.add_parser("list", help="identifiers, providers, prices and whether each key is set")
     listing.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -82,7 +83,7 @@ def run_list(args: argparse.Namespace) -> int:
         )
         return 0
     header = ("ID", "PROVIDER", "MODEL", "USD/M IN", "USD/M OUT", "KEY")
-    table = [header]
+    table: list[tuple[str, ...]] = [header]
     for row in rows:
         key = (
             "not needed"
@@ -100,8 +101,8 @@ def run_list(args: argparse.Namespace) -> int:
             )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    for row in table:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    for line in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
     print(f"\nAlso PROVIDER:MODEL_NAME with a provider of: {', '.join(sorted(registry.providers))}")
     print(f"Registry files: {', '.join(registry.sources)}")
     return 0

@@ -12,16 +12,17 @@ import json
 import sys
 from pathlib import Path
 
+from arcforge.cli._help import help_handler
 from arcforge.cli._store_options import add_db_option
 from arcforge.cli._terminal import printable
 
 _PREVIEW = 100
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("traces", help="import, export, list and merge reasoning traces")
     sub = parser.add_subparsers(dest="traces_command", metavar="SUBCOMMAND", parser_class=type(parser))
-    parser.set_defaults(handler=lambda _args: (parser.print_help(), 2)[1])
+    parser.set_defaults(handler=help_handler(parser))
 
     p = sub.add_parser("import", help="import the original system's traces_store.json (votes included)")
     p.add_argument("file", metavar="FILE", help="path of traces_store.json")

@@ -11,13 +11,14 @@ import argparse
 import json
 import sys
 
+from arcforge.cli._help import help_handler
 from arcforge.cli._store_options import add_db_option
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("users", help="create and list accounts of the web app")
     sub = parser.add_subparsers(dest="users_command", metavar="SUBCOMMAND", parser_class=type(parser))
-    parser.set_defaults(handler=lambda _args: (parser.print_help(), 2)[1])
+    parser.set_defaults(handler=help_handler(parser))
 
     p = sub.add_parser("add", help="create an account (prompts for its password)")
     p.add_argument("name", metavar="NAME", help="user name: 1-40 letters, digits, '_', '.' or '-'")

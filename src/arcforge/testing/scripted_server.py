@@ -47,11 +47,11 @@ from arcforge.testing.steps import RecordedRequest, Reply, Step, error, raw, rep
 __all__ = ["ScriptedServer"]  # the package re-exports it with the steps: import from arcforge.testing
 
 
-Responder = Callable[[Any], "Step | str | dict"]
+Responder = Callable[[Any], "Step | str | dict[str, Any]"]
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
 
 
-def _as_step(value: Step | str | dict) -> Step:
+def _as_step(value: Step | str | dict[str, Any]) -> Step:
     if isinstance(value, Step):
         return value
     if isinstance(value, str):
@@ -72,7 +72,7 @@ class ScriptedServer:
 
     def __init__(
         self,
-        script: Iterable[Step | str | dict] = (),
+        script: Iterable[Step | str | dict[str, Any]] = (),
         *,
         responder: Responder | None = None,
         host: str = "127.0.0.1",
@@ -196,7 +196,7 @@ class ScriptedServer:
         with self._lock:
             return len(self._script)
 
-    def push(self, *steps: Step | str | dict) -> None:
+    def push(self, *steps: Step | str | dict[str, Any]) -> None:
         with self._lock:
             self._script.extend(_as_step(s) for s in steps)
 
@@ -351,12 +351,13 @@ def serve_forever(argv: list[str] | None = None) -> int:
     parser.add_argument("--reply", default="ok")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
     try:
         import uvloop
 
         loop_factory = uvloop.new_event_loop
     except ImportError:
-        loop_factory = asyncio.new_event_loop
+        pass
     step = reply(args.reply)
     server = ScriptedServer(
         responder=lambda _payload: step, port=args.port, record=False, loop_factory=loop_factory
