@@ -162,6 +162,7 @@ def test_new_records_of_a_running_run_show_up_and_a_rewrite_is_reindexed(
     assert viewer.get(f"/api/runs/{SYNTHETIC_ID}").json()["samples"] == 40
     line = json.dumps({"key": "new:v0:s0", "task_id": "new", "status": "error", "cost_usd": 1.0})
     with records.open("a") as handle:
+        handle.write("{not json\n")  # a damaged line is skipped, not counted
         handle.write(line[:20])  # a record still being written is not shown half-read
         handle.flush()
         assert viewer.get(f"/api/runs/{SYNTHETIC_ID}").json()["samples"] == 40

@@ -76,10 +76,11 @@ def _train(record: Mapping[str, Any]) -> tuple[Any, Any]:
     return None, None
 
 
-def _sample_row(offset: int, length: int, record: Any) -> tuple[Any, ...]:
+def _sample_row(offset: int, length: int, record: Any) -> tuple[Any, ...] | None:
     if not isinstance(record, Mapping):
-        record = {}
-    usage = record.get("usage") if isinstance(record.get("usage"), Mapping) else {}
+        return None  # a damaged line (not a JSON object) is no sample
+    given = record.get("usage")
+    usage: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     passed, total = _train(record)
     found = record.get("synthesis")
     synthesis: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
