@@ -89,6 +89,7 @@ class RunRecord(TypedDict, total=False):
     retries: int
     cached: str | None  # None (asked the model), "same-run" or "reused" (another run's reply)
     provider_model: str | None
+    endpoint: str | None  # the base URL that answered, on a reply (several replicas: --base-url twice)
     finish_reason: str | None
     error: str | None
     error_kind: str | None  # an ErrorKind value, for status "error"

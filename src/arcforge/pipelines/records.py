@@ -204,6 +204,7 @@ def build_record(
     record["retries"] = completion.retries
     record["cached"] = (completion.cache_source or "reused") if completion.cached else None
     record["provider_model"] = completion.provider_model
+    record["endpoint"] = completion.endpoint
     record["finish_reason"] = completion.finish_reason
     record["status"] = Status.OK.value
     try:
