@@ -79,10 +79,11 @@ def test_pages_fit_and_pass_axe(new_context: Any, server: Server, width: str) ->
 
 
 def test_first_visit_shows_the_how_to_once(new_context: Any, server: Server) -> None:
-    context = new_context(howto_seen=False)
+    context = new_context(howto_seen=False, axe=True)
     page = context.new_page()
     open_ready(page, f"{server.url}/?task=a1b2c3d4")
     assert page.is_visible("#howto")
+    assert serious_axe_violations(page) == []
     cell(page, 0, 0).click()  # the card does not block the page
     screenshot(page, "howto-first-visit")
     page.click("#howto-close")
