@@ -99,7 +99,7 @@ export async function runPage(id, crumbs) {
       el("div", { class: "row toolbar-row" }, el("h2", { text: "Tasks" }), filter,
         pager({ total: page.total, offset: page.offset, limit: page.limit, id: "task-pager",
           onPage: (offset) => { state.offset = offset; drawTasks(); } })),
-      sortableTable(state.synthesis ? [...columns, madeColumn] : columns, page.rows, { sortKey: state.sort, desc: state.desc, id: "tasks-table",
+      sortableTable(state.columns, page.rows, { sortKey: state.sort, desc: state.desc, id: "tasks-table",
         rowAttrs: (t) => ({ dataset: { task: t.task } }),
         onSort: (key, desc) => { state.sort = key; state.desc = desc; state.offset = 0; drawTasks(); } }));
   }
@@ -107,7 +107,10 @@ export async function runPage(id, crumbs) {
   async function draw() {
     const run = await load(apiRun(id));
     if (run.testing_page) startAccount();
-    state.synthesis = run.accepted !== null;
+    // the columns this run has data for: no verified column before `arcforge verify`, no rounds one-shot
+    state.columns = [...columns.filter((c) => (c.key !== "verified" || run.verified !== null)
+      && (c.key !== "rounds" || run.refined)),
+    ...(run.accepted !== null ? [madeColumn] : [])];
     app.replaceChildren(header(run), summarySection(run), tableHost);
     await drawTasks();
     return run;
