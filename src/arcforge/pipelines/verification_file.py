@@ -78,7 +78,13 @@ def verified_keys(path: Path | str) -> set[tuple[str, int]]:
     """The (key, attempt) pairs marked verified; :class:`RunError` when the run was never verified."""
     if not (Path(path) / VERIFICATION_FILE).is_file():
         raise RunError(f"{path} has no {VERIFICATION_FILE}: run `arcforge verify {path}` first")
-    return {identity for identity, entry in latest_entries(path).items() if entry.get("verified")}
+    verified: set[tuple[str, int]] = set()
+    for entry in iter_entries(path):  # the last line of a (key, attempt) wins; only verified ones are kept
+        if entry.get("verified"):
+            verified.add(entry_identity(entry))
+        else:
+            verified.discard(entry_identity(entry))
+    return verified
 
 
 class VerificationLog:
