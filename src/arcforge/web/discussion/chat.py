@@ -168,8 +168,9 @@ class ReplyStream:
         try:
             completion = state["completion"]
             entry = state["entry"]
+            known: float | None
             if completion is not None:
-                cost = float(completion.cost_usd)
+                known = completion.cost_usd
                 usage = completion.usage.to_dict()
                 text = completion.text or text
             else:
@@ -179,7 +180,12 @@ class ReplyStream:
                     "completion_tokens": (len(text) + len(reasoning)) // CHARS_PER_TOKEN,
                     "estimated": True,
                 }
-                cost = entry.cost(usage["prompt_tokens"], usage["completion_tokens"]) if entry else 0.0
+                known = entry.cost(usage["prompt_tokens"], usage["completion_tokens"]) if entry else 0.0
+            # a model without a price has an unknown cost: recorded as 0 and marked, never a crash
+            # (a crash here would leave the page waiting for an end event that never comes)
+            cost = 0.0 if known is None else float(known)
+            if known is None:
+                usage["cost_unknown"] = True
             usage["outcome"] = outcome
             if error:
                 usage["error"] = error
@@ -193,6 +199,9 @@ class ReplyStream:
                 self.queue.put_nowait(("done", {"message": message, "cost_usd": cost}))
             elif outcome == "error":
                 self.queue.put_nowait(("error", {"detail": error, "message": message}))
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the page must hear that the reply ended
+            detail = req.redact(f"the reply could not be finished: {type(exc).__name__}: {exc}")
+            self.queue.put_nowait(("error", {"detail": detail, "message": None}))
         finally:
             req.on_finish()
 
