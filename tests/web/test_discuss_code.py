@@ -152,5 +152,13 @@ def test_a_swap_versions_hidden_train_pair_is_no_oracle_in_the_code_box_or_the_m
     full = ctx.catalog.get(TASK, version)
     system = build_messages(_visible(ctx, full, learner), [], encoding="digits")[0]["content"]
     assert "022\n200" not in system and len(_visible(ctx, full, learner).train) == len(full.train) - 1
+    # and over HTTP: the model asked in a conversation on this version gets the same context
+    discuss.model.push(reply("Looks like recolouring."))
+    conversation = api.post(
+        f"/api/discuss/tasks/{TASK}/conversations", {"version": version, "model": MODEL}
+    ).json()["conversation"]["id"]
+    events = send(api, conversation, "What is the rule?", encoding="digits")
+    assert events[-1][0] == "done"
+    assert discuss.model.chat_requests[-1].json["messages"][0]["content"] == system
     owner_user = discuss.store.get_user("owner")
     assert "022\n200" in build_messages(_visible(ctx, full, owner_user), [], encoding="digits")[0]["content"]
