@@ -53,9 +53,7 @@ class UsersMixin:
         """A new account; raises :class:`InvalidInput` for a bad name, password or role and
         :class:`Conflict` when the name (case-insensitively) is taken."""
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
-            raise InvalidInput(
-                f"invalid user name {name!r}: use {NAME_RULE}"
-            )
+            raise InvalidInput(f"invalid user name {name!r}: use {NAME_RULE}")
         if role not in ROLES:
             raise InvalidInput(f"invalid role {role!r}: use one of {', '.join(ROLES)}")
         if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
