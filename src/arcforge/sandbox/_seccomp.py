@@ -10,8 +10,8 @@ Default: allow. Denied (``EPERM`` unless said otherwise) are the calls a solver 
 that reach kernel state shared beyond the child, or the kernel's riskiest code: new namespaces
 (``unshare``, ``setns``, ``clone`` with any namespace flag; ``clone3``, whose flags sit in a struct
 a filter cannot read, fails with ``ENOSYS`` so libc falls back to ``clone``), the mount family, the
-kernel keyrings (``keyctl`` except joining a new anonymous session keyring, which each child does
-first), POSIX message queues, ``io_uring``, ``userfaultfd``, ``bpf``, ``perf_event_open``,
+kernel keyrings (``keyctl``, ``add_key``, ``request_key``: the server joined a fresh, empty session
+keyring just before loading the filter), POSIX message queues, ``io_uring``, ``userfaultfd``, ``bpf``, ``perf_event_open``,
 ``ptrace`` and cross-process memory access, ``memfd_create``/``memfd_secret`` (memory outside
 ``RLIMIT_AS``), module loading, ``kexec``, ``open_by_handle_at``, ``pidfd_getfd``, and sockets of
 any family but ``AF_UNIX`` (no netlink, packet, vsock or IP sockets). System calls of another
@@ -26,12 +26,11 @@ import os
 from typing import Any
 
 AF_UNIX = 1
-KEYCTL_JOIN_SESSION_KEYRING = 1
 NAMESPACE_FLAGS = (
     0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x00000080,
 )  # NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME  # fmt: skip
 DENIED = (
-    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
+    "unshare", "setns", "keyctl", "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
     "fsopen", "fsmount", "fsconfig", "fspick", "mount_setattr", "add_key", "request_key",
     "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
     "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd", "bpf", "perf_event_open",
@@ -98,7 +97,7 @@ class Seccomp:
             code = ctypes.get_errno()
             raise OSError(code, f"seccomp filter: {os.strerror(code)}")
         self.program = b""
-        return {"loaded": True, "denied": len(DENIED) + 5, "instructions": program.len}
+        return {"loaded": True, "denied": len(DENIED) + 4, "instructions": program.len}
 
 
 class _SockFprog(ctypes.Structure):
@@ -121,8 +120,6 @@ def build(lib: Any) -> Any:
     flt.add_rule(lib.ERRNO(errno.ENOSYS), "clone3")
     for flag in NAMESPACE_FLAGS:
         flt.add_rule(deny, "clone", lib.Arg(0, lib.MASKED_EQ, flag, flag))
-    flt.add_rule(deny, "keyctl", lib.Arg(0, lib.NE, KEYCTL_JOIN_SESSION_KEYRING))
-    flt.add_rule(deny, "keyctl", lib.Arg(1, lib.NE, 0))
     flt.add_rule(lib.ERRNO(errno.EAFNOSUPPORT), "socket", lib.Arg(0, lib.NE, AF_UNIX))
     flt.add_rule(lib.ERRNO(errno.EAFNOSUPPORT), "socketpair", lib.Arg(0, lib.NE, AF_UNIX))
     return flt

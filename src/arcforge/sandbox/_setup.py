@@ -6,10 +6,10 @@
    namespaces and build the private root (``_isolation``), or, with no namespaces, the basic layer,
    which refuses to run as root and prepares a Landlock rule set (``_landlock``) for the children;
 2. the solver libraries are imported (``_libimport``), inside all of the above;
-3. ``finish``: ignore SIGINT/SIGTERM, not dumpable, ``no_new_privs``, then the seccomp filter
-   (``_seccomp``), inherited by every child and never lifted;
+3. ``finish``: ignore SIGINT/SIGTERM, not dumpable, ``no_new_privs``, a fresh empty session keyring,
+   then the seccomp filter (``_seccomp``), inherited by every child and never lifted;
 4. per child, ``confine_child``: own session, only its channel left open, fresh working directory,
-   resource limits, Landlock (basic mode), its own uid, a fresh empty session keyring.
+   resource limits, Landlock (basic mode), its own uid.
 """
 
 from __future__ import annotations
@@ -126,6 +126,7 @@ class Confinement:
             signal.signal(number, signal.SIG_IGN)
         self.libc.prctl(_isolation.PR_SET_DUMPABLE, 0)
         self.libc.prctl(_isolation.PR_SET_NO_NEW_PRIVS, 1)  # inherited by every child, irreversible
+        self._fresh_keyring()  # before the filter, which then refuses every keyring call
         self.info["seccomp"] = self.seccomp.load()
         os.environ.clear()
         if os.environ or os.getenv("PATH") is not None:
@@ -143,16 +144,21 @@ class Confinement:
         _isolation.confine_child(self.libc, keep_fd=keep_fd, workdir=workdir, limits=limits, uid=uid)
         if uid is None:
             self.libc.drop_capabilities()
-        self._fresh_keyring()
         if not self.namespaces:  # last: the audit hook refuses ctypes, which the steps above use
             _guard.install(workdir=workdir, readable=self.readable)
 
     def _fresh_keyring(self) -> None:
-        """Join a new, empty, anonymous session keyring: nothing inherited from whoever started us."""
+        """Join a new, empty, anonymous session keyring, which every child inherits.
+
+        Nothing of whoever started arcforge is reachable through it, and since the filter refuses
+        ``keyctl``, ``add_key`` and ``request_key``, no program can put anything in it (or in the
+        user keyring) for the next. Joining one per child would cost about 0.3 ms of CPU each.
+        """
         if self.keyring is not None:
             self.libc.syscall(
                 self.keyring, KEYCTL_JOIN_SESSION_KEYRING, 0, what="keyctl(JOIN_SESSION_KEYRING)"
             )
+            self.info["session_keyring"] = "fresh, per worker"
 
 
 def remove_workdir(path: str) -> None:

@@ -359,7 +359,7 @@ class Sandbox:
         index = await idle.get()
         try:
             worker = self._pool[index]
-            if worker is None or worker.broken:
+            if worker is None or worker.broken or worker.process.returncode is not None:
                 if worker is not None:
                     await worker.kill()
                 self._pool[index] = None
