@@ -7,7 +7,17 @@ one isolated process forked from a warm server, and returns one :class:`GridResu
 each pair. What is isolated and how is in ``docs/sandbox.md``.
 """
 
+from arcforge.sandbox.libraries import Library, load_libraries
 from arcforge.sandbox.pool import Sandbox
 from arcforge.sandbox.results import PAIR_STATUSES, STATUSES, GridResult, Limits, PairResult
 
-__all__ = ["PAIR_STATUSES", "STATUSES", "GridResult", "Limits", "PairResult", "Sandbox"]
+__all__ = [
+    "PAIR_STATUSES",
+    "STATUSES",
+    "GridResult",
+    "Library",
+    "Limits",
+    "PairResult",
+    "Sandbox",
+    "load_libraries",
+]
