@@ -43,7 +43,7 @@ def make_progress(page: Any, name: str) -> None:
     page.wait_for_selector("#attempts.solved")
     add_trace(page, f"Recolour blue to red ({name}).")
     page.click("#next-task")
-    page.wait_for_selector("text=b7e5f012")
+    page.wait_for_function("() => document.body.dataset.taskId === 'b7e5f012'")
     page.click("#submit")
     page.wait_for_selector("text=Attempts: 1 of 2 used")
 
@@ -100,8 +100,9 @@ def test_my_tasks_lists_progress_with_continue_links(new_context: Any, server: S
     open_ready(page, f"{server.url}/?task=a1b2c3d4")
     make_progress(page, "progressive")
     page.click("#next-task")  # c0ffee99: started, not submitted
-    page.wait_for_selector("text=c0ffee99")
+    page.wait_for_function("() => document.body.dataset.taskId === 'c0ffee99'")
     resize(page, "1x3")
+    page.wait_for_function("() => localStorage.getItem('arcforge:work:c0ffee99:0:0') !== null")  # saved
     open_ready(page, f"{server.url}/my-tasks")
     assert page.text_content("#counts .solved strong") == "1"
     assert page.text_content("#counts .attempted strong") == "1"
@@ -112,10 +113,12 @@ def test_my_tasks_lists_progress_with_continue_links(new_context: Any, server: S
     assert "input 1: 1/2" in attempted.text_content()
     assert page.is_visible("#drafts-section") and "c0ffee99" in page.text_content("#drafts")
     attempted.locator("a.continue").click()
+    page.wait_for_url("**/?task=b7e5f012*")
     page.wait_for_selector("body.ready")
     assert "task=b7e5f012" in page.url and page.text_content("#attempts") == "Attempts: 1 of 2 used"
     open_ready(page, f"{server.url}/my-tasks")
     page.locator("#drafts a.continue").first.click()
+    page.wait_for_url("**/?task=c0ffee99*")
     page.wait_for_selector("body.ready")
     assert "task=c0ffee99" in page.url and page.text_content("#test-index") == "1/2"
     assert page.text_content("#output-size") == "1×3"  # the unsubmitted drawing is back
@@ -134,6 +137,7 @@ def test_profile_shows_traces_and_votes_received(new_context: Any, server: Serve
         "() => [...document.querySelectorAll('#trace-list .trace')].some((t) => t.textContent.includes('(explainer)') && t.querySelector('.score').textContent === '1')"
     )
     voter.locator("#trace-list .trace").filter(has_text="(explainer)").locator("a.author").click()
+    voter.wait_for_url("**/users/explainer")
     voter.wait_for_selector("body.ready")
     assert voter.url.endswith("/users/explainer")
     assert voter.text_content("#profile-title") == "explainer"
