@@ -38,7 +38,8 @@ axe:
 run: install
 	$(BIN)/python -m arcforge.pipelines.main_job
 
-test: install browser axe
+# lint first: ruff and mypy --strict over the whole package are part of the suite
+test: lint browser axe
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: install
