@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from arcforge.errors import UsageError
 from arcforge.pipelines.augment import augmentations, compose_program, rewrite_explanation, transform_source
-from arcforge.pipelines.augment_text import _TOKEN, COLOUR_WORDS
+from arcforge.pipelines.augment_text import _TOKEN, COLOUR_WORDS, MAX_EXPLANATION_CHARS
 from arcforge.task.grid import Grid
 from arcforge.task.transforms import (
     D8,
@@ -243,3 +244,20 @@ def test_export_writes_rewritten_explanations_and_counts_the_dropped(tmp_path: P
     assert answers["rot90"].startswith("```python")  # "row 1" counted from the other end: no true rewrite
     assert main(["export", str(run), "--augment", spec, "--out", str(tmp_path / "again.jsonl")]) == 0
     assert "augmented rows written without their explanation: 1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("unit", ["first, ", "row 1-", "7 ", "[1, ", "left ", "(1) ", "to the ", "moves up "])
+def test_hostile_explanations_are_rewritten_in_linear_time(unit: str) -> None:
+    """An explanation is model text: repeated tokens at the length cap take well under a second (about
+    50 ms on a quiet machine; 2 s allows for a loaded one), and a longer one is dropped unread."""
+    text = (unit * (MAX_EXPLANATION_CHARS // len(unit) + 1))[:MAX_EXPLANATION_CHARS]
+    for transform in (Symmetry("rot90"), SWAP_RED_BLUE):
+        best = min(_timed(text, transform) for _ in range(3))
+        assert best < 2.0, f"{best:.2f} s for {unit!r} under {transform.name}"
+    assert rewrite_explanation(text + "x", Symmetry("flip_lr")) is None
+
+
+def _timed(text: str, transform) -> float:
+    started = time.perf_counter()
+    rewrite_explanation(text, transform)
+    return time.perf_counter() - started

@@ -22,7 +22,8 @@ rather than written false: a colour word with no ARC colour (purple, white...), 
 not be a colour (``with 2 and 3``), an index along a reversed axis (``row 2`` after ``flip_ud``,
 ``second column`` after ``flip_lr``), ``above``/``below`` used without an object under a symmetry
 that turns them sideways, or a grid drawn in the text under a symmetry. Phrases where left/right/up/
-down are not directions (``left unchanged``, ``up to``, ``right angle``) are left as they are.
+down are not directions (``left unchanged``, ``up to``, ``right angle``) are left as they are. An
+explanation longer than :data:`MAX_EXPLANATION_CHARS` is dropped unread; the pass is linear in the rest.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from collections.abc import Callable
 from arcforge.prompts.grids_in_text import find_grids
 from arcforge.task.transforms import ColorPermutation, Composite, Symmetry, Transform
 
-__all__ = ["COLOUR_WORDS", "rewrite_explanation"]
+__all__ = ["COLOUR_WORDS", "MAX_EXPLANATION_CHARS", "rewrite_explanation"]
+
+MAX_EXPLANATION_CHARS = 32_768  # the longest explanation rewritten; a longer one is dropped
 
 _CANONICAL = ("black", "blue", "red", "green", "yellow", "grey", "magenta", "orange", "light blue", "maroon")
 #: every colour word read, with the colour it names
@@ -87,13 +90,19 @@ _AXIS_PAIRS = {
     "vertically": "horizontally", "width": "height", "height": "width", "widths": "heights",
     "heights": "widths", "wide": "tall", "tall": "wide", "x-axis": "y-axis", "y-axis": "x-axis",
 }  # fmt: skip
-_MOTION = re.compile(
-    r"(?:move|moves|moved|moving|shift|shifts|shifted|shifting|slide|slides|slid|extend|extends|extended|"
-    r"go|goes|went|grow|grows|fall|falls|fell|push|pushed|pushes|spread|spreads|expand|expands|point|"
-    r"points|pointing|travel|travels|propagate|propagates|stretch|stretches|flow|flows|one|cells?|steps?)\W*$",
-    re.IGNORECASE,
-)
-_LEFT_AS_VERB_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|gets?|got|remains?|stays?)\s*$", re.I)
+# the word before a direction that makes it a way to go ("moves left", "one cell up")
+_MOTION = frozenset((
+    "move", "moves", "moved", "moving", "shift", "shifts", "shifted", "shifting", "slide", "slides",
+    "slid", "extend", "extends", "extended", "go", "goes", "went", "grow", "grows", "fall", "falls",
+    "fell", "push", "pushed", "pushes", "spread", "spreads", "expand", "expands", "point", "points",
+    "pointing", "travel", "travels", "propagate", "propagates", "stretch", "stretches", "flow", "flows",
+    "one", "cell", "cells", "step", "steps", "left",
+))  # fmt: skip
+# the word before "left" that makes it the verb ("is left unchanged")
+_LEFT_AS_VERB_BEFORE = frozenset((
+    "is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "remain", "remains", "stay",
+    "stays",
+))  # fmt: skip
 _LEFT_AS_VERB_AFTER = re.compile(
     r"^\s*(?:unchanged|untouched|as is|alone|intact|empty|blank|over|behind|uncolou?red)\b", re.I
 )
@@ -133,13 +142,16 @@ _NOT_COLOUR_AFTER = re.compile(
 _ENUMERATOR = re.compile(r"(?:^|\n)[ \t>*#-]*\(?$")
 
 _COLOUR_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in COLOUR_WORDS), key=len, reverse=True))
+# One pass, linear: every token starts where no word character (or ".") precedes it, so a position inside
+# a word fails once instead of once per alternative; lists inside a token are bounded.
 _TOKEN = re.compile(
+    r"(?<![\w.])(?:"
     rf"(?P<idiom>\b(?:{_IDIOMS})\b)"
     rf"|(?P<size>\b[0-9]{{1,2}}\s*(?:x|×|by)\s*[0-9]{{1,2}}\b)"
-    rf"|(?P<ordinal>\b(?:{_ORDINALS})(?:\s*(?:,|and|or|to|&)\s*(?:{_ORDINALS}))*\s+(?:rows?|columns?|cols?)\b)"
-    r"|(?P<index>\b(?:rows?|columns?|cols?)\s+#?[0-9]{1,2}(?:\s*(?:-|–|to|and|or|,|&)\s*[0-9]{1,2}\b)*+)"
+    rf"|(?P<ordinal>\b(?:{_ORDINALS})(?:\s*+(?:,|and|or|to|&)\s*+(?:{_ORDINALS})){{0,8}}+\s++(?:rows?|columns?|cols?)\b)"
+    r"|(?P<index>\b(?:rows?|columns?|cols?)\s+#?[0-9]{1,2}(?:\s*+(?:-|–|to|and|or|,|&)\s*+[0-9]{1,2}\b){0,8}+)"
     r"|(?P<coordinates>\(\s*[0-9]{1,2}\s*,\s*[0-9]{1,2}\s*\))"
-    r"|(?P<cells>\[\s*[0-9](?:\s*,\s*[0-9])*+\s*\])"
+    r"|(?P<cells>\[\s*+[0-9](?:\s*+,\s*+[0-9]){0,29}+\s*+\])"
     r"|(?P<every>\b0\s*-\s*9\b)"
     r"|(?P<unmappable>\b(?:" + _UNMAPPABLE_COLOURS + r")\b)"
     rf"|(?P<colour>\b(?:{_COLOUR_ALTERNATIVES})\b)"
@@ -149,9 +161,15 @@ _TOKEN = re.compile(
     r"|(?P<hand>\b(?:left|right)-hand\b)"
     r"|(?P<direction>\b(?:" + "|".join(sorted(_WORD_FAMILY, key=len, reverse=True)) + r")\b)"
     r"|(?P<axis>\b(?:x-axis|y-axis|rows?|columns?|cols?|horizontal(?:ly)?|vertical(?:ly)?|widths?|heights?|wide|tall)\b)"
-    r"|(?P<digit>(?<![\w.])[0-9](?:'?s)?(?![\w]))",
+    r"|(?P<digit>[0-9](?:'?s)?(?![\w]))"
+    r")",
     re.IGNORECASE,
 )
+
+
+_HANDLERS = {group: "_direction" for group in ("prep", "toward", "on", "hand")} | {
+    "unmappable": "_unmappable_colour"
+}
 
 
 class _NoRewrite(Exception):
@@ -163,6 +181,8 @@ def rewrite_explanation(text: str | None, transform: Transform) -> str | None:
     See the module's rules. An empty text stays empty (there is nothing to drop)."""
     if not text or not text.strip():
         return text or ""
+    if len(text) > MAX_EXPLANATION_CHARS:
+        return None  # no explanation is this long; a hostile one is not worth reading
     parts = transform.parts if isinstance(transform, Composite) else (transform,)
     symmetry = next((p for p in parts if isinstance(p, Symmetry)), None)
     colours = next((p for p in parts if isinstance(p, ColorPermutation)), None)
@@ -204,29 +224,13 @@ class _Rewriter:
         self.diagonals_swap = a + b != c + d
         self.mapping = colours.mapping if colours else tuple(range(10))
         self.grid_spans = grid_spans
-        self.handlers: dict[str, Callable[[re.Match[str]], str]] = {
-            "idiom": lambda m: m.group(),
-            "every": lambda m: m.group(),  # 0-9: every colour, whatever the permutation
-            "coordinates": self._coordinates,
-            "cells": self._cells,
-            "size": self._size,
-            "ordinal": self._ordinal,
-            "index": self._index,
-            "unmappable": self._unmappable_colour,
-            "colour": self._colour,
-            "diagonal": self._diagonal,
-            "turn": self._turn,
-            "prep": self._direction,
-            "toward": self._direction,
-            "on": self._direction,
-            "hand": self._direction,
-            "direction": self._direction,
-            "axis": self._axis,
-            "digit": self._digit,
-        }
 
     def __call__(self, match: re.Match[str]) -> str:
-        return self.handlers[match.lastgroup or "idiom"](match)
+        group = match.lastgroup or "idiom"
+        if group in ("idiom", "every"):  # not directions; 0-9 is every colour
+            return match.group()
+        handler: Callable[[re.Match[str]], str] = getattr(self, _HANDLERS.get(group, f"_{group}"))
+        return handler(match)
 
     # tokens -------------------------------------------------------------------------------------------
     def _size(self, match: re.Match[str]) -> str:
@@ -304,7 +308,7 @@ class _Rewriter:
         before = self.text[max(0, match.start() - 40) : match.start()]
         after = self.text[match.end() : match.end() + 40]
         if word.lower() == "left" and (
-            _LEFT_AS_VERB_BEFORE.search(before) or _LEFT_AS_VERB_AFTER.match(after)
+            _last_word(before) in _LEFT_AS_VERB_BEFORE or _LEFT_AS_VERB_AFTER.match(after)
         ):
             return word  # "left unchanged": the verb, not the direction
         new_index = self.directions[index]
@@ -318,9 +322,9 @@ class _Rewriter:
         if family == "prep" and not _OBJECT_AFTER.match(after):
             raise _NoRewrite  # "the row above" has no sideways word that keeps the sentence
         if family in ("place", "motion", "side") and index >= 2:  # left/right: where, or which way
-            return "motion" if _MOTION.search(before) else "place"
+            return "motion" if _last_word(before) in _MOTION else "place"
         if family == "motion" and index < 2:
-            return "toward" if _MOTION.search(before) else "place"
+            return "toward" if _last_word(before) in _MOTION else "place"
         return family
 
     def _axis(self, match: re.Match[str]) -> str:
@@ -370,6 +374,12 @@ class _Rewriter:
         colour_next = re.match(rf"^\s*[(:=-]\s*['\"]?(?:{_COLOUR_ALTERNATIVES})\b", after, re.I)
         colour_before = re.search(rf"\b(?:{_COLOUR_ALTERNATIVES})\s*(?:\(|:|=|-)\s*['\"]?$", before, re.I)
         return bool(colour_next or colour_before)
+
+
+def _last_word(text: str) -> str:
+    """The last word of ``text`` in lower case (punctuation after it ignored); string methods, no regex."""
+    words = text.rstrip(" \t\n,.;:!?()'\"*-").rsplit(None, 1)
+    return words[-1].lower() if words else ""
 
 
 def _cased(original: str, new: str) -> str:
