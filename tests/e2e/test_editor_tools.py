@@ -65,6 +65,11 @@ def test_rotate_flip_and_move_a_selection(new_page: Any, width: str) -> None:
     page.keyboard.press("Control+ArrowDown")
     assert output_grid(page) == [[0, 0, 0, 0], [0, 2, 4, 0], [0, 1, 3, 0], [0, 0, 0, 0]]
     assert page.locator("#output-host .cell.sel").count() == 4
+    # with the Select tool, plain arrows move it too (and back)
+    page.keyboard.press("ArrowUp")
+    assert output_grid(page) == [[0, 2, 4, 0], [0, 1, 3, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+    page.keyboard.press("ArrowDown")
+    assert output_grid(page) == [[0, 0, 0, 0], [0, 2, 4, 0], [0, 1, 3, 0], [0, 0, 0, 0]]
     # and by dragging it (Select tool, drag from inside the selection)
     drag(page, (1, 1), (2, 2))
     assert output_grid(page) == [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 2, 4], [0, 0, 1, 3]]

@@ -166,10 +166,15 @@ export class Editor {
   moveSelection(dr, dc) {
     const s = this.outputSelection();
     if (!s) return false;
-    return this.apply("move", (g) => {
+    const cur = this.work.cursor;
+    const was = { r: cur.r, c: cur.c };
+    [cur.r, cur.c] = [cur.r + dr, cur.c + dc]; // the cursor travels with the block (clamped on commit)
+    const done = this.apply("move", (g) => {
       const moved = moveBlock(g, s, dr, dc);
       return moved ? [moved[0], [], { target: "output", ...moved[1] }] : [null];
     }, { by: [dr, dc] });
+    if (!done) Object.assign(cur, was);
+    return done;
   }
 
   copy() {

@@ -1,8 +1,8 @@
 // The testing page's keyboard: every shortcut in one place (the page's shortcut list mirrors this table).
 //
 // With the output grid focused, arrows move its cell cursor, Shift+arrows select from the cursor, a digit
-// paints the cursor's cell, Space/Enter paints (or floods) with the current colour. Ctrl+arrows move the
-// selected cells wherever the focus is. Keys typed into text fields are left alone.
+// paints the cursor's cell, Space/Enter paints (or floods) with the current colour. Ctrl+arrows (and plain
+// arrows with the Select tool) move the selected cells wherever the focus is. Keys typed into text fields are left alone.
 
 const ARROWS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
 
@@ -20,7 +20,9 @@ export function bindKeys({ editor, actions }) {
 
     if (ARROWS[key]) {
       const [dr, dc] = ARROWS[key];
-      if (ctrl) {
+      // the Select tool's arrows move the selected cells (as O2ARC's); Esc drops the selection
+      const moving = ctrl || (editor.tool === "select" && !event.shiftKey && editor.outputSelection());
+      if (moving) {
         if (!editor.moveSelection(dr, dc)) actions.say("Select cells of your output to move them");
       } else if (grid) {
         editor.moveCursor(dr, dc, event.shiftKey);
