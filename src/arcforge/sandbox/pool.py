@@ -41,6 +41,9 @@ _HEADER = struct.Struct(">I")
 _MAX_REPLY = 1 << 20
 _ISOLATION_MODES = ("auto", "namespaces", "user-namespace", "basic")
 _CGROUP_SLACK = 384 << 20  # the server's own memory, its tmpfs and page tables, beyond one program's cap
+# A worker's server and program child take turns; weighted as one ordinary process (100), a worker
+# ran at half its speed on a busy machine (docs/sandbox.md). 400 keeps its speed and still bounds it.
+_CPU_WEIGHT = 400
 
 
 class _Worker:
@@ -293,7 +296,7 @@ class Sandbox:
             "cgroup": {
                 "memory_bytes": limits.memory_bytes + limits.file_size_bytes + _CGROUP_SLACK,
                 "pids": 80,
-                "cpu_weight": 100,
+                "cpu_weight": _CPU_WEIGHT,
             },
             "libraries": [library.to_wire() for library in self._libraries],
         }
