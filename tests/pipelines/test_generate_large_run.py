@@ -20,14 +20,14 @@ RECORDS = 20_000
 TASKS = ("00576224", "007bbfb7", "009d5c81", "00d62c1b", "017c7c7b")
 
 
-def _build_run(path: Path) -> None:
-    """A code run of RECORDS records shaped like real ones (task data, prompt, reply, program)."""
+def _build_run(path: Path, records: int = RECORDS) -> None:
+    """A code run of ``records`` records shaped like real ones (task data, prompt, reply, program)."""
     dataset = training()
-    run = RunDirectory.create(path, command="generate code", config={"kind": "code", "samples": RECORDS})
+    run = RunDirectory.create(path, command="generate code", config={"kind": "code", "samples": records})
     run.open_for_append()
     try:
         programs = [parse_code(CORRECT), parse_code(WRONG)]
-        per_task = RECORDS // len(TASKS)
+        per_task = records // len(TASKS)
         for task_id in TASKS:
             task = dataset.get(task_id)
             messages = build_messages("code", task)
@@ -76,3 +76,31 @@ def test_verify_of_20000_records_peaks_under_400_mb(tmp_path: Path) -> None:
     assert peak_mb < 400, f"verify peaked at {peak_mb:.0f} MB (before: {before / 1024:.0f} MB)"
     lines = (run / "verification.jsonl").read_text().count("\n")
     assert lines == RECORDS
+
+
+def test_a_killed_verify_continues_where_it_stopped(tmp_path: Path) -> None:
+    from arcforge.cli import main
+
+    run = tmp_path / "run"
+    _build_run(run, 200)
+    assert main(["verify", str(run), "--json", "--no-progress"]) == 0
+    file = run / "verification.jsonl"
+    lines = file.read_text().splitlines(keepends=True)
+    complete = "".join(lines)
+    # as a kill -9 leaves it: 120 lines written, the 121st cut in the middle
+    file.write_text("".join(lines[:120]) + lines[120][:40])
+    result = subprocess.run(
+        [sys.executable, "-m", "arcforge", "verify", str(run), "--json", "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["verified_now"] == 80 and summary["samples"] == 200 and summary["verified"] == 20
+    again = file.read_text().splitlines()
+    assert len(again) == 200 and len({json.loads(line)["key"] for line in again}) == 200
+    verdicts = {(e["key"], e["verified"], e["outcome"]) for e in map(json.loads, again)}
+    assert verdicts == {
+        (e["key"], e["verified"], e["outcome"]) for e in map(json.loads, complete.splitlines())
+    }
