@@ -82,6 +82,11 @@ def show_prompt(args: argparse.Namespace, tasks: list[Task], *, agent: str) -> N
     if not tasks:
         raise UsageError("the task selection is empty: nothing to show (check --task-ids / --max-tasks)")
     template = load_template(args.template or agent)
+    if getattr(args, "library_doc", False):  # --library-doc (cli/_library_options.py)
+        from arcforge.cli._library_options import library_settings
+        from arcforge.prompts.library_doc import with_library_doc
+
+        template = with_library_doc(template, library_settings(args)[0])
     messages = build_messages(agent, tasks[0], encoding=args.encoding, template=template)
     print(f"# template {template.name} (sha256 {template.sha256[:12]}), task {tasks[0].id}, {args.encoding}")
     _print_messages(messages)

@@ -78,6 +78,8 @@ RUN_OPTIONS = (
     "max_cost",
     "concurrency",
     "retry_parse_failures",
+    "libraries",  # --library, --library-doc (cli/_library_options.py)
+    "library_doc",
 )
 
 
@@ -194,7 +196,9 @@ def command_line(command: str, args: argparse.Namespace) -> list[str]:
         if value is None or value is UNSET or value == defaults.get(dest):
             continue
         flag = f"--{dest.replace('_', '-')}"
-        if value is True:
+        if dest == "libraries" and isinstance(value, list | tuple):
+            parts += [part for path in value for part in ("--library", str(path))]
+        elif value is True:
             parts.append(flag)
         elif dest == "price":
             parts += [flag, f"{value[0]:g}:{value[1]:g}"]

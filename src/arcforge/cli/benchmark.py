@@ -48,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     from arcforge.cli._refine_options import add_refine_options
 
     add_refine_options(code)
+    from arcforge.cli._library_options import add_library_options
+
+    add_library_options(code)
     direct = modes.add_parser(
         "direct",
         help="the model writes the output grid of every test input; 2 attempts each",
@@ -101,8 +104,13 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
         return 0
     require_model(args)
     dataset, tasks = tasks_from_args(args)
+    from arcforge.cli._library_options import library_settings
+
+    libraries, library_doc = library_settings(args)
     options = BenchmarkOptions(
         mode=args.mode,
+        libraries=libraries,
+        library_doc=library_doc,
         model=args.model,
         samples=args.samples,
         temperature=args.temperature,

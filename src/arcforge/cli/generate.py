@@ -54,6 +54,9 @@ def register(subparsers: Any) -> None:
             from arcforge.cli._refine_options import add_refine_options
 
             add_refine_options(sub)
+            from arcforge.cli._library_options import add_library_options
+
+            add_library_options(sub)
         add_run_options(sub)
         add_json_option(sub)
         sub.set_defaults(handler=_generate, kind=kind)
@@ -86,8 +89,13 @@ def _generate(args: argparse.Namespace) -> int:
     dataset, tasks = tasks_from_args(args)
     if not tasks:
         raise UsageError("the task selection is empty: check --task-ids, --tasks and --max-tasks")
+    from arcforge.cli._library_options import library_settings
+
+    libraries, library_doc = library_settings(args)
     options = GenerateOptions(
         kind=args.kind,
+        libraries=libraries,
+        library_doc=library_doc,
         model=args.model,
         samples=args.samples,
         temperature=args.temperature,

@@ -69,6 +69,8 @@ class BenchmarkOptions(SamplingOptions):
     dataset_spec: str | None = None
     progress: bool | None = None
     retry_parse_failures: bool = False
+    libraries: tuple[str, ...] = ()  # solver library paths (pipelines/library_runs.py)
+    library_doc: bool = False  # the libraries' signatures in the prompt (prompts/library_doc.py)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -97,6 +99,7 @@ def run_config(
     options: BenchmarkOptions, dataset: Dataset, tasks: Sequence[Task], template: PromptTemplate
 ) -> dict[str, Any]:
     """The run's identity, stored in the manifest and compared by ``--resume``."""
+    from arcforge.pipelines.library_runs import library_entries
     from arcforge.task.encoding import DEFAULT_ENCODING, get_encoding
 
     return {
@@ -112,6 +115,12 @@ def run_config(
         "template_hash": template.sha256,
         "encoding": get_encoding(options.encoding or DEFAULT_ENCODING).label,
         "samples": options.samples,
+        # absent without --library, so runs made before it still resume
+        **(
+            {"libraries": library_entries(options.libraries), "library_doc": options.library_doc}
+            if options.libraries
+            else {}
+        ),
     }
 
 
@@ -141,6 +150,10 @@ async def run_benchmark(
         raise UsageError(
             f"prompt template {template.name} is for the {template.agent} agent, not {options.mode}"
         )
+    if options.library_doc and options.libraries:
+        from arcforge.prompts.library_doc import with_library_doc
+
+        template = with_library_doc(template, options.libraries)
     config = run_config(options, dataset, tasks, template)
     refined = refine is not None and refine.active and options.mode == "code"
     if refined and refine is not None:  # a refinement search (pipelines/refine.py)
@@ -151,6 +164,9 @@ async def run_benchmark(
         resumed.check_config(command, config)
     run_id = resumed.run_id if resumed is not None else new_run_id()
     items = generation_items(tasks, options.samples, hide_test_outputs=True)
+    from arcforge.pipelines.library_runs import check_libraries, library_sandbox
+
+    await check_libraries(options.libraries)  # a library failing to import costs no model request
     # the client first: a missing API key or an unknown model fails before a run directory is made
     client_context = open_client(
         options.model,
@@ -185,14 +201,15 @@ async def run_benchmark(
         if refined and refine is not None:
             from arcforge.pipelines.refine import refine_tasks
 
-            summary = await refine_tasks(
-                run, [task.without_test_outputs() for task in tasks], client=client, options=options,
-                samples=options.samples, template=template, encoding=options.encoding or "json-rows",
-                refine=refine, description=command, concurrency=options.concurrency,
-                max_cost_usd=options.max_cost, progress=options.progress,
-                retry_parse_failures=options.retry_parse_failures,
-                probe_cost=options.max_cost is not None and not client.entry.priced,
-            )  # fmt: skip
+            async with library_sandbox(options.libraries) as sandbox:
+                summary = await refine_tasks(
+                    run, [task.without_test_outputs() for task in tasks], client=client, options=options,
+                    samples=options.samples, template=template, encoding=options.encoding or "json-rows",
+                    refine=refine, description=command, concurrency=options.concurrency,
+                    max_cost_usd=options.max_cost, progress=options.progress,
+                    retry_parse_failures=options.retry_parse_failures,
+                    probe_cost=options.max_cost is not None and not client.entry.priced, sandbox=sandbox,
+                )  # fmt: skip
             return finish_benchmark(run, tasks, options=options, dataset=dataset, summary=summary)
         assert worker is not None
         summary = await run_tasks(

@@ -51,7 +51,7 @@ async def make_worker(
 
     from arcforge.sandbox import Sandbox
 
-    async with Sandbox() as sandbox:
+    async with Sandbox(libraries=list(options.libraries)) as sandbox:
 
         async def code(item: WorkItem) -> dict[str, Any]:
             task, sample = item.payload

@@ -64,6 +64,8 @@ class GenerateOptions(SamplingOptions):
     """What a generation run asks: the agent (``kind``), and the sampling options of the model."""
 
     kind: str
+    libraries: tuple[str, ...] = ()  # solver library paths (pipelines/library_runs.py)
+    library_doc: bool = False  # the libraries' signatures in the prompt (prompts/library_doc.py)
 
     def __post_init__(self) -> None:
         if self.kind not in GENERATE_KINDS:
@@ -78,6 +80,10 @@ class GenerateOptions(SamplingOptions):
             raise UsageError(
                 f"prompt template {template.name} is for the {template.agent} agent, not {self.kind}"
             )
+        if self.library_doc and self.libraries:
+            from arcforge.prompts.library_doc import with_library_doc
+
+            template = with_library_doc(template, self.libraries)
         return template
 
 
@@ -115,6 +121,11 @@ def generation_config(
     """The manifest's ``config``: everything that makes the run what it is (compared on ``--resume``)."""
     template = options.prompt_template()
     encoding = get_encoding(options.encoding or DEFAULT_ENCODING)
+    libraries: dict[str, Any] = {}
+    if options.libraries:  # absent without --library, so runs made before it still resume
+        from arcforge.pipelines.library_runs import library_entries
+
+        libraries = {"libraries": library_entries(options.libraries), "library_doc": options.library_doc}
     return {
         "kind": options.kind,
         "dataset": dataset_name,
@@ -127,6 +138,7 @@ def generation_config(
         "template": template.name,
         "template_hash": template.sha256,
         "encoding": encoding.label,
+        **libraries,
     }
 
 
@@ -211,6 +223,9 @@ async def generate_run(
         resumed = resumed or RunDirectory.open(resume)
         resumed.check_config(command, config)
     run_id = resumed.run_id if resumed is not None else new_run_id()
+    from arcforge.pipelines.library_runs import check_libraries, library_sandbox
+
+    await check_libraries(options.libraries)  # a library failing to import costs no model request
     async with open_client(
         options.model,
         settings=settings,
@@ -237,13 +252,14 @@ async def generate_run(
         if refine is not None and refine.active:
             from arcforge.pipelines.refine import refine_tasks
 
-            return await refine_tasks(
-                run, tasks, client=client, options=options, samples=options.samples,
-                template=options.prompt_template(), encoding=options.encoding or "json-rows",
-                refine=refine, description=f"generate {options.kind}", concurrency=concurrency,
-                max_cost_usd=max_cost_usd, progress=progress, retry_parse_failures=retry_parse_failures,
-                probe_cost=max_cost_usd is not None and not client.entry.priced,
-            )  # fmt: skip
+            async with library_sandbox(options.libraries) as sandbox:
+                return await refine_tasks(
+                    run, tasks, client=client, options=options, samples=options.samples,
+                    template=options.prompt_template(), encoding=options.encoding or "json-rows",
+                    refine=refine, description=f"generate {options.kind}", concurrency=concurrency,
+                    max_cost_usd=max_cost_usd, progress=progress, retry_parse_failures=retry_parse_failures,
+                    probe_cost=max_cost_usd is not None and not client.entry.priced, sandbox=sandbox,
+                )  # fmt: skip
         return await generate(
             run,
             tasks,
