@@ -26,7 +26,10 @@ def test_one_limit_per_thing_for_store_api_and_page(harness: AppHarness) -> None
     too_long = api.post("/api/tasks/a1b2c3d4/traces", {"text": "x" * (TRACE_MAX_CHARS + 1)})
     assert too_long.status_code in (413, 422)
     assert api.post("/api/tasks/a1b2c3d4/traces", {"text": "x" * 60_000}).status_code == 201
-    assert api.post("/api/auth/signup", {"name": "-dash", "password": "long enough"}).status_code in (400, 422)
+    assert api.post("/api/auth/signup", {"name": "-dash", "password": "long enough"}).status_code in (
+        400,
+        422,
+    )
 
 
 def test_my_progress_sorts_tasks_by_status_with_continue_links(harness: AppHarness) -> None:
