@@ -410,6 +410,27 @@ async def test_any_result_line_is_only_that_programs_invalid_output(sandbox: San
     await assert_still_serves(sandbox)
 
 
+SHUT_DOWN_THE_CHANNEL = """
+import os, socket, stat
+def solve(grid):
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                socket.socket(fileno=fd).shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    return grid
+"""
+
+
+async def test_shutting_the_channel_down_is_only_that_programs_invalid_output(sandbox: Sandbox) -> None:
+    worker_pid = sandbox._pool[0].process.pid
+    result, _ = await run_hostile(sandbox, SHUT_DOWN_THE_CHANNEL)
+    assert result.status == "invalid_output", (result.status, result.error)
+    await assert_still_serves(sandbox)
+    assert sandbox._pool[0].process.pid == worker_pid, "the worker had to be restarted"
+
+
 DEEP_DIRECTORIES = """
 import os
 def solve(grid):

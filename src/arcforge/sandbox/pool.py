@@ -168,10 +168,21 @@ class _Worker:
         if data is None:
             return b"", b""
         lines, _, ending = bytes(data).rstrip(b"\n").rpartition(b"\n")
-        if not ending.startswith(b'{"ending":1,'):  # the server died before it could account
+        if not ending.startswith(b'{"ending":1,'):
+            if self._alive():  # the program shut the socket down: the server could not write to it
+                return b'{"ending":1,"closed":true}', bytes(data)
             self.broken = True
             raise SandboxError("the sandbox worker ended during a program")
         return ending, lines
+
+    def _alive(self) -> bool:
+        """Whether the fork server still holds its end of the control socket."""
+        try:
+            return self.control.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
 
     async def kill(self) -> None:
         self.broken = True

@@ -223,6 +223,8 @@ def _parse_line(line: bytes) -> Any:
 
 def ending_result(ending: dict[str, Any], limits: Limits) -> GridResult:
     """The result for grids a program never reported: what ended its process, as the server saw it."""
+    if ending.get("closed"):
+        return GridResult("invalid_output", error="not a grid: the program shut its result channel down")
     number = ending.get("signal") or 0
     cpu = float(ending.get("cpu_s") or 0.0)
     rss = int(ending.get("max_rss_kib") or 0) * 1024
