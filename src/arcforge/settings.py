@@ -36,6 +36,8 @@ VARIABLES: Mapping[str, str] = {
     "ARCFORGE_DISCUSS_MAX_TOKENS": "most tokens of one discussion reply (default 4096)",
     "ARCFORGE_DISCUSS_RUN_SECONDS": "wall-clock seconds for code run from the discussion page (default 2)",
     "ARCFORGE_DISCUSS_SANDBOX_WORKERS": "sandbox processes for the discussion page (default 1)",
+    "ARCFORGE_DISCUSS_LIBRARIES": "solver libraries (.py files or folders, `:`-separated) the discussion page's "
+    "code box can import (`serve --library`)",
     "ARCFORGE_WEB_SECRET": "the key that signs cookies (default: made once in ARCFORGE_HOME/web-secret.key)",
     "ARCFORGE_WEB_SECURE_COOKIES": "1 to mark cookies Secure (behind HTTPS; `serve --secure-cookies`)",
     "ARCFORGE_WEB_WRITES_PER_MINUTE": "writes per account (or address) per minute (default 240)",

@@ -60,6 +60,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="mark cookies Secure (when served over HTTPS behind a proxy)",
     )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    from arcforge.cli._sandbox_options import add_library_option
+
+    add_library_option(p)  # the discussion page's code box imports them (ARCFORGE_DISCUSS_LIBRARIES)
     p.set_defaults(handler=run_serve)
 
 
@@ -108,7 +111,14 @@ def run_serve(args: argparse.Namespace) -> int:
         environ["ARCFORGE_DB"] = args.db
     if args.secure_cookies:
         environ["ARCFORGE_WEB_SECURE_COOKIES"] = "1"
+    from arcforge.cli._sandbox_options import libraries_from
+
+    if libraries_from(args):  # the discussion page's code box: checked to import before serving
+        environ["ARCFORGE_DISCUSS_LIBRARIES"] = os.pathsep.join(
+            str(Path(p).resolve()) for p in libraries_from(args)
+        )
     settings = load_settings(environ)
+    _check_discussion_libraries(settings)
     spec = "" if args.dataset.lower() in {"", "none"} else args.dataset
     dataset = None
     if spec:
@@ -154,7 +164,9 @@ def run_serve(args: argparse.Namespace) -> int:
             # Each worker builds its own app (fork-safe: nothing shared) from the options this process
             # writes for it; the environment is left as it is.
             worker_file = _write_worker_options(settings, runs=runs, host=args.host, dataset=spec, overrides={
-                name: environ[name] for name in ("ARCFORGE_DB", "ARCFORGE_WEB_SECURE_COOKIES") if name in environ
+                name: environ[name]
+                for name in ("ARCFORGE_DB", "ARCFORGE_WEB_SECURE_COOKIES", "ARCFORGE_DISCUSS_LIBRARIES")
+                if name in environ
             })  # fmt: skip
             try:
                 uvicorn.run("arcforge.cli.serve:worker_app", factory=True, workers=args.workers, **options)
@@ -165,6 +177,18 @@ def run_serve(args: argparse.Namespace) -> int:
             backups.stop()
         store.close()
     return 0
+
+
+def _check_discussion_libraries(settings: Settings) -> None:
+    """A solver library of the discussion page that fails to import stops ``serve`` in one line."""
+    import asyncio
+
+    from arcforge.pipelines.library_runs import check_libraries
+    from arcforge.web.discussion.options import discuss_options
+
+    libraries = discuss_options(settings).libraries
+    if libraries:
+        asyncio.run(check_libraries(libraries))
 
 
 def _worker_options_path(settings: Settings, parent: int) -> Path:

@@ -8,7 +8,9 @@ variables of ``settings.environ`` (so ``.env`` works):
   the registry's (a local OpenAI-compatible server, a proxy, or the scripted server in tests);
 - ``ARCFORGE_DISCUSS_MAX_TOKENS``: the most tokens a reply may ask for (default 4096);
 - ``ARCFORGE_DISCUSS_RUN_SECONDS``: the sandbox's wall-time limit for one run of the code box (default 2);
-- ``ARCFORGE_DISCUSS_SANDBOX_WORKERS``: sandbox processes kept warm for the page (default 1).
+- ``ARCFORGE_DISCUSS_SANDBOX_WORKERS``: sandbox processes kept warm for the page (default 1);
+- ``ARCFORGE_DISCUSS_LIBRARIES``: solver libraries (``.py`` files or folders, separated by ``:``) the code
+  box's programs can import (``serve --library PATH`` sets it; read here, imported only in the sandbox).
 
 :func:`describe_models` tells the page which models it may use and with which defaults; a model
 whose key the server lacks is listed as unavailable, with the reason, never with the key.
@@ -40,6 +42,7 @@ class DiscussOptions:
     max_tokens: int = 4096
     run_wall_s: float = 2.0
     sandbox_workers: int = 1
+    libraries: tuple[str, ...] = ()
     max_message_chars: int = 20_000
     max_code_chars: int = 50_000
 
@@ -95,7 +98,24 @@ def discuss_options(settings: Settings) -> DiscussOptions:
         max_tokens=int(_number(environ, "ARCFORGE_DISCUSS_MAX_TOKENS", 4096, low=16, high=1_000_000)),
         run_wall_s=_number(environ, "ARCFORGE_DISCUSS_RUN_SECONDS", 2.0, low=0.1, high=120),
         sandbox_workers=int(_number(environ, "ARCFORGE_DISCUSS_SANDBOX_WORKERS", 1, low=1, high=32)),
+        libraries=_libraries(environ),
     )
+
+
+def _libraries(environ: Any) -> tuple[str, ...]:
+    """``ARCFORGE_DISCUSS_LIBRARIES``'s paths, each read once here (a missing one fails at start-up)."""
+    import os
+
+    from arcforge.sandbox import load_libraries
+
+    paths = tuple(
+        p.strip() for p in (environ.get("ARCFORGE_DISCUSS_LIBRARIES") or "").split(os.pathsep) if p.strip()
+    )
+    try:
+        load_libraries(list(paths))
+    except UsageError as exc:
+        raise UsageError(f"ARCFORGE_DISCUSS_LIBRARIES: {exc}") from None
+    return paths
 
 
 def describe_models(options: DiscussOptions, settings: Settings) -> list[ModelInfo]:

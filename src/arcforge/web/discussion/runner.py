@@ -36,9 +36,10 @@ FAILURE_LABELS = {
 class CodeRunner:
     """Runs code-box programs in one lazily started sandbox pool."""
 
-    def __init__(self, *, workers: int, wall_s: float) -> None:
+    def __init__(self, *, workers: int, wall_s: float, libraries: tuple[str, ...] = ()) -> None:
         self.workers = workers
         self.wall_s = wall_s
+        self.libraries = libraries  # solver libraries its programs may import (ARCFORGE_DISCUSS_LIBRARIES)
         self._sandbox: Any = None
         self._lock = asyncio.Lock()
 
@@ -47,7 +48,9 @@ class CodeRunner:
             if self._sandbox is None:
                 from arcforge.sandbox import Limits, Sandbox
 
-                sandbox = Sandbox(workers=self.workers, limits=Limits(wall_s=self.wall_s))
+                sandbox = Sandbox(
+                    workers=self.workers, limits=Limits(wall_s=self.wall_s), libraries=self.libraries
+                )
                 await sandbox.start()
                 self._sandbox = sandbox
             return self._sandbox

@@ -35,7 +35,9 @@ class DiscussionService:
     def __init__(self, settings: Any, options: DiscussOptions) -> None:
         self.settings = settings
         self.options = options
-        self.runner = CodeRunner(workers=options.sandbox_workers, wall_s=options.run_wall_s)
+        self.runner = CodeRunner(
+            workers=options.sandbox_workers, wall_s=options.run_wall_s, libraries=options.libraries
+        )
         self._secrets = secret_values(settings.environ)
         self._lock = threading.Lock()
         self._streaming: set[int] = set()
