@@ -172,3 +172,16 @@ def test_library_doc_sends_signatures_and_docstrings_but_not_bodies(
     assert "def tile3(grid):" in out and "BODY-OF-TILE3" not in out
     assert main([*shown, "--library-doc", "--show-prompt"]) == 2
     assert "--library PATH" in capsys.readouterr().err
+
+
+def test_generate_code_refine_runs_its_programs_with_the_library(
+    library: Path, tmp_path: Path, capsys
+) -> None:
+    run = tmp_path / "refined"
+    with ScriptedServer(responder=_answer) as server:
+        extra = ("--out", str(run), "--library", str(library), "--refine", "1", "--no-progress")
+        code = main(generate_code_args(server.base_url, "--task-ids", json.dumps([TILE_TASK]), *extra))
+        assert code == 0, capsys.readouterr().err
+        assert len(server.requests) == 1  # the first program solves the train pairs: nothing to revise
+    [record] = _records(run)
+    assert record["benchmark"]["train_passed"] == record["benchmark"]["train_total"] == 2
