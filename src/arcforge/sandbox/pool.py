@@ -4,7 +4,7 @@
 empty environment, so nothing of this process, arcforge included, reaches them) and hands each
 :meth:`Sandbox.run` to the next idle one; callers beyond that wait in FIFO order on an
 :class:`asyncio.Queue` of idle workers, so thousands of programs can be submitted at once. Talking
-to a worker is asynchronous pipe I/O, so the event loop never blocks on a program.
+to a worker is asynchronous socket I/O (``worker.py``), so the event loop never blocks on a program.
 
 A worker that dies, stops answering (its own clock is the fork server's; ours is a backstop at
 ``wall_s + 10`` seconds) or whose request is cancelled mid-way is killed and replaced; the run it
@@ -13,229 +13,31 @@ was serving is retried once on the fresh worker before :class:`SandboxError` is 
 
 from __future__ import annotations
 
-import array
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import secrets
-import socket
 import struct
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from arcforge.errors import SandboxError, UsageError
 from arcforge.sandbox.libraries import Library, load_libraries
 from arcforge.sandbox.results import MAX_LINE, GridResult, Limits, PairResult, results_from_wire
+from arcforge.sandbox.worker import Worker
 from arcforge.task.grid import Grid
 from arcforge.task.model import Task
 
 __all__ = ["Sandbox"]
 
 _LOG = logging.getLogger(__name__)
-_SERVER = Path(__file__).with_name("_forkserver.py")
 _HEADER = struct.Struct(">I")
-_MAX_REPLY = 1 << 20
 _ISOLATION_MODES = ("auto", "namespaces", "user-namespace", "basic")
 _CGROUP_SLACK = 384 << 20  # the server's own memory, its tmpfs and page tables, beyond one program's cap
 # A worker's server and program child take turns; weighted as one ordinary process (100), a worker
 # ran at half its speed on a busy machine (docs/sandbox.md). 400 keeps its speed and still bounds it.
 _CPU_WEIGHT = 400
-
-
-class _Worker:
-    """One fork server process, its control socket, and one socket pair per program."""
-
-    def __init__(self, process: asyncio.subprocess.Process, control: socket.socket) -> None:
-        self.process = process
-        self.control = control
-        self.info: dict[str, Any] = {}
-        self.broken = False
-        self._buffer = bytearray()
-
-    @classmethod
-    async def start(cls, config: dict[str, Any]) -> _Worker:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-I", str(_SERVER),
-                stdin=theirs.fileno(), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-                env={}, cwd="/",
-            )  # fmt: skip
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        ours.setblocking(False)
-        worker = cls(process, ours)
-        try:
-            async with asyncio.timeout(60):
-                await worker.send(json.dumps(config, separators=(",", ":")).encode())
-                raw = await worker.receive()
-            reply = json.loads(raw)
-        except (SandboxError, TimeoutError, ValueError) as exc:
-            await worker.kill()
-            raise SandboxError(f"the sandbox worker did not start ({exc}); is numpy installed?") from None
-        if not isinstance(reply, dict) or "error" in reply or not reply.get("ready"):
-            await worker.kill()
-            error = reply.get("error") if isinstance(reply, dict) else None
-            if isinstance(reply, dict) and reply.get("kind") == "library":
-                raise UsageError(f"{error}; fix the library (no program was run)")
-            raise SandboxError(str(error or "the sandbox worker did not start"))
-        worker.info = dict(reply.get("isolation", {}))
-        return worker
-
-    async def send(self, body: bytes, fd: int = -1) -> None:
-        """One frame on the control socket, with ``fd`` passed alongside (``SCM_RIGHTS``)."""
-        loop = asyncio.get_running_loop()
-        frame = _HEADER.pack(len(body)) + body
-        try:
-            if fd >= 0:
-                ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))]
-                while True:
-                    try:
-                        sent = self.control.sendmsg([frame], ancillary)
-                        break
-                    except BlockingIOError:
-                        writable = loop.create_future()
-                        loop.add_writer(self.control, writable.set_result, None)
-                        try:
-                            await writable
-                        finally:
-                            loop.remove_writer(self.control)
-                frame = frame[sent:]
-            if frame:
-                await loop.sock_sendall(self.control, frame)
-        except OSError as exc:
-            self.broken = True
-            raise SandboxError(f"the sandbox worker failed ({type(exc).__name__})") from None
-
-    async def receive(self) -> bytes:
-        """The next frame from the control socket."""
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                if len(self._buffer) >= _HEADER.size:
-                    size = _HEADER.unpack_from(self._buffer)[0]
-                    if size > _MAX_REPLY:
-                        raise SandboxError(f"the sandbox worker sent a reply of {size} bytes")
-                    if len(self._buffer) >= _HEADER.size + size:
-                        frame = bytes(self._buffer[_HEADER.size : _HEADER.size + size])
-                        del self._buffer[: _HEADER.size + size]
-                        return frame
-                chunk = await loop.sock_recv(self.control, 65536)
-                if not chunk:
-                    raise SandboxError("the sandbox worker ended")
-                self._buffer += chunk
-        except OSError as exc:
-            self.broken = True
-            raise SandboxError(f"the sandbox worker failed ({type(exc).__name__})") from None
-        except BaseException:
-            self.broken = True
-            raise
-
-    async def execute(self, header: bytes, body: bytes, cap: int) -> tuple[bytes, bytes]:
-        """Run one program: its own socket pair carries the request in and the result lines out.
-
-        The fork server only passes the child its end; it never reads the program or its results.
-        The stream ends with the server's account of how the child ended, written after the child
-        and anything it started are dead, so it is the last line. Returns ``(ending, lines)``; an
-        ending of ``b""`` means the program wrote more than ``cap`` bytes.
-        """
-        loop = asyncio.get_running_loop()
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            try:
-                await self.send(header, theirs.fileno())
-            finally:
-                theirs.close()
-            ours.setblocking(False)
-            request = _HEADER.pack(len(body)) + body
-            with contextlib.suppress(OSError):  # a child that could not be confined reads nothing
-                sent = ours.send(request)  # most requests fit the socket's buffer at once
-                if sent < len(request):
-                    await loop.sock_sendall(ours, request[sent:])
-            data = await _read_to_end(loop, ours, cap)
-        except BaseException:
-            self.broken = True
-            raise
-        finally:
-            ours.close()
-        if data is None:
-            return b"", b""
-        lines, _, ending = bytes(data).rstrip(b"\n").rpartition(b"\n")
-        if not ending.startswith(b'{"ending":1,'):
-            if self._alive():  # the program shut the socket down: the server could not write to it
-                return b'{"ending":1,"closed":true}', bytes(data)
-            self.broken = True
-            raise SandboxError("the sandbox worker ended during a program")
-        return ending, lines
-
-    def _alive(self) -> bool:
-        """Whether the fork server still holds its end of the control socket."""
-        try:
-            return self.control.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False
-
-    async def kill(self) -> None:
-        self.broken = True
-        self.control.close()
-        if self.process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
-        await self.process.wait()
-        # Close the process transport now: uvloop (uvicorn's loop) refuses to close with it open.
-        transport = getattr(self.process, "_transport", None)
-        if transport is not None:
-            transport.close()
-        paths = list(reversed(self.info.get("cgroup", {}).get("paths", [])))
-        for _ in range(50):  # the worker's other processes die with it, a moment later
-            for path in list(paths):
-                with contextlib.suppress(FileNotFoundError):
-                    try:
-                        os.rmdir(path)
-                    except OSError:
-                        continue
-                paths.remove(path)
-            if not paths:
-                return
-            await asyncio.sleep(0.01)
-
-
-async def _read_to_end(loop: asyncio.AbstractEventLoop, sock: socket.socket, cap: int) -> bytearray | None:
-    """Everything until end of file (one reader registration, drained per wake-up); None past ``cap``."""
-    data = bytearray()
-    done: asyncio.Future[bool] = loop.create_future()
-
-    def drain() -> None:
-        while not done.done():
-            try:
-                chunk = sock.recv(1 << 18)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                done.set_result(True)
-                return
-            if not chunk:
-                done.set_result(True)
-            elif len(data) + len(chunk) > cap:
-                done.set_result(False)
-            else:
-                data.extend(chunk)
-
-    loop.add_reader(sock.fileno(), drain)  # nothing to read yet: the child has only just started
-    try:
-        await done
-    finally:
-        loop.remove_reader(sock.fileno())
-    return data if done.result() else None
 
 
 class Sandbox:
@@ -269,7 +71,7 @@ class Sandbox:
         self._uid_base = 1_000_000 + secrets.randbelow(1 << 30)
         self._libraries: list[Library] = load_libraries(list(libraries or []))
         self._idle: asyncio.Queue[int] | None = None
-        self._pool: list[_Worker | None] = []
+        self._pool: list[Worker | None] = []
         self._info: dict[str, Any] = {}
 
     async def __aenter__(self) -> Sandbox:
@@ -297,7 +99,7 @@ class Sandbox:
         for index in range(self.workers):
             self._idle.put_nowait(index)
 
-    async def _spawn(self, index: int) -> _Worker:
+    async def _spawn(self, index: int) -> Worker:
         mode = "auto" if self.mode == "namespaces" else self.mode
         limits = self.limits
         config = {
@@ -311,7 +113,7 @@ class Sandbox:
             },
             "libraries": [library.to_wire() for library in self._libraries],
         }
-        worker = await _Worker.start(config)
+        worker = await Worker.start(config)
         if self.mode in ("namespaces", "user-namespace") and not worker.info.get("namespaces"):
             await worker.kill()
             raise SandboxError(
