@@ -108,7 +108,7 @@ def library_doc(paths: Sequence[str | os.PathLike[str]], *, max_chars: int = MAX
     kept: list[str] = []
     size = len(intro)
     for index, block in enumerate(blocks):
-        if size + len(block) + 2 > max_chars:
+        if size + len(block) + 2 > max_chars - 120:  # room for the last line and the fences
             left = sum(1 for b in blocks[index:] if not b.startswith("# module "))
             kept.append(
                 f"# ... {left} more definitions not shown (the library doc is capped at {max_chars} characters)"
