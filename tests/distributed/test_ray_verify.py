@@ -75,10 +75,16 @@ def _build_run(path: Path, samples: int, *, slow: bool = False) -> None:
 
 
 def _entries(run: Path) -> dict[str, dict]:
+    """The run's verification entries by key, without their time stamps, and without the wording of
+    a timeout (wall clock or CPU limit, whichever the machine's load let strike first: two local runs
+    differ there too)."""
     found = {}
     for line in (run / "verification.jsonl").read_text().splitlines():
         entry = json.loads(line)
         entry.pop("verified_at", None)
+        for pair in entry["pairs"]:
+            if pair["status"] == "timeout":
+                pair["error"] = "timeout"
         found[entry["key"]] = entry
     return found
 
