@@ -16,7 +16,7 @@ It prints requests per second and latency percentiles and whether p99 met ``--p9
 exits 1 if a write was lost or a request failed. It skips (exit 0, saying why) where PostgreSQL's server
 binaries or psycopg are missing.
 
-    python benchmarks/store_load_pg.py [--clients 200] [--seconds 60] [--workers 3] [--think 1.0]
+    python benchmarks/store_load_pg.py [--clients 200] [--seconds 60] [--workers 3] [--think 1.0] [--sqlite]
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ async def load(args: argparse.Namespace, url: str) -> int:
     votes = sum(len(p.votes) for p in people)
     print(
         f"store_load_pg: {args.clients} clients (think {args.think:g} s on average), {args.seconds:.0f} s, "
-        f"{args.workers} serve worker(s), PostgreSQL"
+        f"{args.workers} serve worker(s), {'SQLite' if args.sqlite else 'PostgreSQL'}"
     )
     print(
         f"  requests: {requests} ok in {elapsed:.1f} s = {requests / elapsed:.1f} req/s; errors: {tally.errors or 'none'}"
@@ -274,7 +274,23 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3, help="arcforge serve workers (default 3)")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a client's actions")
     parser.add_argument("--p99-ms", type=float, default=500.0)
+    parser.add_argument(
+        "--sqlite",
+        action="store_true",
+        help="the same load on SQLite (WAL, busy timeout) instead, to compare",
+    )
     args = parser.parse_args()
+    if args.sqlite:
+        with tempfile.TemporaryDirectory(prefix="arcforge-sqlite-load-") as home:
+            process, url = start_server(Path(home), f"sqlite:///{home}/arcforge.db", args.workers)
+            try:
+                return asyncio.run(load(args, url))
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
     if not (os.path.exists(INITDB) and os.path.exists(PG_CTL)):
         print("store_load_pg: skipped: PostgreSQL server binaries (initdb, pg_ctl) are not installed")
         return 0
