@@ -100,9 +100,9 @@ def test_generate_code_with_a_library_records_it_and_its_programs_verify(
     assert entry["modules"] == ["base", "dsl"]
     assert manifest["options"]["libraries"] == [str(library)]
     capsys.readouterr()
-    # without the library the program cannot import dsl; with it, it verifies
+    # verify takes the library the run recorded, and --library names it explicitly
     assert main(["verify", str(run), "--json", "--fresh"]) == 0
-    assert json.loads(capsys.readouterr().out)["verified"] == 0
+    assert json.loads(capsys.readouterr().out)["verified"] == 1
     assert main(["verify", str(run), "--json", "--fresh", "--library", str(library)]) == 0
     assert json.loads(capsys.readouterr().out)["verified"] == 1
 
@@ -111,6 +111,22 @@ def test_generate_code_with_a_library_records_it_and_its_programs_verify(
         assert main(["generate", "code", "--resume", str(run), "--no-cache", "--json", "--samples", "1"]) == 0
         assert len(server.requests) == 0  # nothing left to ask
     assert json.loads((run / "manifest.json").read_text())["config"]["libraries"] == [entry]
+
+
+def test_verify_refuses_a_recorded_library_that_changed(library: Path, tmp_path: Path, capsys) -> None:
+    run = tmp_path / "run"
+    with ScriptedServer(responder=_answer) as server:
+        argv = generate_code_args(server.base_url, "--task-ids", json.dumps([TILE_TASK]), "--out", str(run))
+        assert main([*argv, "--library", str(library)]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    (library / "dsl.py").write_text(DSL.replace("[::-1]", ""))  # not the DSL the run ran on any more
+    assert main(["verify", str(run), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "has changed since the run" in err and "--library" in err and "Traceback" not in err
+    assert not (run / "verification.jsonl").exists() or not (run / "verification.jsonl").read_text()
+    # naming a library explicitly is the user's choice: it runs (and the changed DSL fails the task)
+    assert main(["verify", str(run), "--json", "--library", str(library)]) == 0
+    assert json.loads(capsys.readouterr().out)["verified"] == 0
 
 
 def test_benchmark_code_scores_programs_with_the_library(library: Path, tmp_path: Path, capsys) -> None:

@@ -237,6 +237,11 @@ async def verify_programs(
         raise UsageError("--out names the run folder a corpus becomes: give it with --dataset SPEC")
     elif not is_run_dir(run_dir) and (run_dir.suffix == ".jsonl" or any(run_dir.glob("*.py"))):
         raise UsageError(f"{source} looks like a corpus of programs: add --dataset SPEC to verify it")
+    elif not libraries and is_run_dir(run_dir):
+        from arcforge.engine.run_directory import RunDirectory
+        from arcforge.pipelines.library_runs import recorded_libraries
+
+        libraries = recorded_libraries(RunDirectory.open(run_dir).config)
     if libraries:
         sandbox = Sandbox(workers=workers, limits=limits, libraries=libraries)
         try:

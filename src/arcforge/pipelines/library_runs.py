@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from arcforge.sandbox import Sandbox
 
-__all__ = ["check_libraries", "library_entries", "library_sandbox"]
+__all__ = ["check_libraries", "library_entries", "library_sandbox", "recorded_libraries"]
 
 
 def library_entries(paths: Sequence[str | os.PathLike[str]]) -> list[dict[str, Any]]:
@@ -26,6 +26,34 @@ def library_entries(paths: Sequence[str | os.PathLike[str]]) -> list[dict[str, A
     from arcforge.sandbox import load_libraries
 
     return [library.manifest() for library in load_libraries(list(paths))]
+
+
+def recorded_libraries(config: dict[str, Any]) -> list[str]:
+    """The library paths a run recorded (``config.libraries``), for verifying it without ``--library``.
+
+    Each must still hold the content the run ran on: a missing path or a changed sha256 is a usage error
+    that says to pass ``--library`` (results would otherwise depend on a DSL nobody can name).
+    """
+    from arcforge.errors import UsageError
+
+    entries = [entry for entry in config.get("libraries") or [] if isinstance(entry, dict)]
+    if not entries:
+        return []
+    paths = [str(entry.get("path", "")) for entry in entries]
+    try:
+        now = library_entries(paths)
+    except UsageError as exc:
+        raise UsageError(
+            f"the run's library is no longer readable ({exc}); give it with --library PATH"
+        ) from None
+    for recorded, current in zip(entries, now, strict=True):
+        if recorded.get("sha256") != current["sha256"]:
+            raise UsageError(
+                f"the run's library {current['path']} has changed since the run (sha256 "
+                f"{str(recorded.get('sha256'))[:12]} then, {current['sha256'][:12]} now): give the one it ran "
+                "on with --library PATH"
+            )
+    return paths
 
 
 async def check_libraries(paths: Sequence[str | os.PathLike[str]]) -> None:
