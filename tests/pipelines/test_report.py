@@ -255,3 +255,80 @@ def test_report_without_the_dataset_still_shows_the_attempts(two_runs, tmp_path,
     assert html.count("<span class='none'>n/a</span>") == 2 * 4  # input and expected, for 4 test inputs
     assert html.count("<svg") == 6  # the attempts that were submitted (2 per test input of aaa and bbb)
     assert "66.7%" in html
+
+
+def _scripted_benchmark(out: Path, model: str, costs: list[float | None]) -> Path:
+    """A real `benchmark direct` run against the scripted server; the n-th reply costs ``costs[n]``
+    (None: the server reports no cost, and the `openai:` model has no price)."""
+    from arcforge.testing import ScriptedServer, reply
+
+    calls = iter(costs)
+
+    def responder(body: dict):
+        return reply("Test 1 output:\n```json\n[[0]]\n```", cost=next(calls, None))
+
+    with ScriptedServer(responder=responder) as server:
+        argv = ["benchmark", "direct", "--model", model, "--base-url", server.base_url, "--no-cache"]
+        ids = json.dumps(["13e47133", "136b0064"])
+        argv += [
+            "--dataset",
+            "arc-agi-2/evaluation",
+            "--task-ids",
+            ids,
+            "--concurrency",
+            "1",
+            "--out",
+            str(out),
+        ]
+        assert main([*argv, "--no-progress"]) == 0
+    return out
+
+
+def test_unpriced_run_reports_unknown_cost_never_zero(tmp_path, capsys):
+    """Issue 13: a model without a price has an unknown cost in report.md, report.html and the plot."""
+    unpriced = _scripted_benchmark(tmp_path / "unpriced", "openai:unpriced", [])
+    priced = _scripted_benchmark(tmp_path / "priced", "openai:priced", [0.01] * 10)
+    mixed = _scripted_benchmark(tmp_path / "mixed", "openai:mixed", [0.0123])
+    capsys.readouterr()
+    out = tmp_path / "compare"
+    assert main(["report", str(unpriced), str(priced), str(mixed), "--out", str(out)]) == 0
+    markdown = (out / "report.md").read_text()
+    html = (out / "report.html").read_text()
+    row = next(line for line in markdown.splitlines() if line.startswith("| openai:unpriced (direct) |"))
+    assert "| unknown | unknown |" in row and "$0.0000" not in row
+    priced_row = next(line for line in markdown.splitlines() if line.startswith("| openai:priced (direct) |"))
+    assert "| $0.0400 | $0.0200 |" in priced_row  # two tasks, two samples each, $0.01 a reply
+    mixed_row = next(line for line in markdown.splitlines() if line.startswith("| openai:mixed (direct) |"))
+    assert "| ≥ $0.0123 (3 records of unknown cost) | unknown |" in mixed_row
+    assert "Not plotted (cost unknown): openai:unpriced (direct), openai:mixed (direct)." in markdown
+    assert "Not plotted (cost unknown): openai:unpriced (direct)" in html
+    assert (out / "accuracy_cost.png").read_bytes().startswith(b"\x89PNG")
+    # the single-run report: the cost card and the per-task table
+    assert main(["report", str(unpriced)]) == 0
+    single_md = (unpriced / "report.md").read_text()
+    single_html = (unpriced / "report.html").read_text()
+    assert "| `13e47133` |" in single_md and "$0.0000" not in single_md
+    task_row = next(line for line in single_md.splitlines() if line.startswith("| `13e47133` |"))
+    assert "| unknown |" in task_row
+    assert "unknown per task" in single_html and "$0.0000" not in single_html
+
+
+def test_unpriced_generate_run_reports_unknown_cost(tmp_path, capsys):
+    """A `generate code` run of an unpriced `openai:` model: its report says unknown, never $0."""
+    from generation_replies import TILE_TASK, generate_code_args
+
+    from arcforge.testing import ScriptedServer, reply
+
+    run = tmp_path / "gen"
+    program = "```python\ndef solve(grid):\n    return grid\n```"
+    with ScriptedServer(responder=lambda body: reply(program)) as server:
+        argv = generate_code_args(server.base_url, "--task-ids", json.dumps([TILE_TASK]), "--out", str(run))
+        assert main([*argv, "--samples", "2", "--no-progress"]) == 0
+    assert main(["verify", str(run), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(run), "--json"]) == 0
+    paths = json.loads(capsys.readouterr().out)
+    markdown, html = Path(paths["markdown"]).read_text(), Path(paths["html"]).read_text()
+    row = next(line for line in markdown.splitlines() if line.startswith("| openai:any (generate code) |"))
+    assert "| unknown |" in row and "$0.0000" not in markdown
+    assert "unknown" in html and "$0.0000" not in html

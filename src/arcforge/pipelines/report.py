@@ -144,8 +144,8 @@ def render_markdown(runs: Sequence[BenchmarkRun], *, plot_name: str | None = Non
             f"{run.score.get('score_per_output', 0):.1%}",
             *([oracle] if with_oracle else []),
             str(len(run.task_ids)),
-            f"${run.cost_usd:.4f}",
-            f"${run.cost_per_task:.4f}",
+            run.cost_text,
+            run.cost_per_task_text,
             f"{run.prompt_tokens:,} / {run.completion_tokens:,}",
             latency,
             f"{run.parse_failure_rate:.0%} ({run.parse_failures})",
@@ -161,6 +161,9 @@ def render_markdown(runs: Sequence[BenchmarkRun], *, plot_name: str | None = Non
     if len(runs) > 1:
         if plot_name:
             lines += ["", "## Accuracy against cost", "", f"![score against cost per task]({plot_name})"]
+            left_out = [_md(r.label) for r in runs if r.cost_per_task is None]
+            if left_out:
+                lines += ["", "Not plotted (cost unknown): " + ", ".join(left_out) + "."]
         lines += [
             "",
             "## Who solved what",
@@ -197,7 +200,7 @@ def render_markdown(runs: Sequence[BenchmarkRun], *, plot_name: str | None = Non
             if not result.get("submitted", True):
                 notes = "missing from the submission" + (f"; {notes}" if notes else "")
             lines.append(
-                f"| `{task_id}` | {result.get('score', 0):.0%} | {sum(solved)}/{len(solved)} | ${stats.cost_usd:.4f} "
+                f"| `{task_id}` | {result.get('score', 0):.0%} | {sum(solved)}/{len(solved)} | {stats.cost_text} "
                 f"| {stats.prompt_tokens + stats.completion_tokens:,} | {stats.parse_failures} | {stats.errors} "
                 f"| {notes} |"
             )

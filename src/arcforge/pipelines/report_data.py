@@ -23,7 +23,7 @@ from arcforge.errors import ArcforgeError, RunError
 from arcforge.pipelines.submission import Submission, load_submission
 from arcforge.task.model import Task
 
-__all__ = ["BenchmarkRun", "Failure", "ProgramRun", "TaskStats", "load_benchmark_run"]
+__all__ = ["BenchmarkRun", "Failure", "ProgramRun", "TaskStats", "cost_text", "load_benchmark_run"]
 
 SCORE_FILE = "score.json"
 SUBMISSION_FILE = "submission.json"
@@ -54,7 +54,8 @@ class TaskStats:
     """Usage of one task's samples, summed from the records."""
 
     samples: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # the known part
+    cost_unknown: int = 0  # replies whose cost nobody knows (no price, none reported by the server)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latencies: list[float] = field(default_factory=list)
@@ -62,6 +63,10 @@ class TaskStats:
     errors: int = 0
     failures: list[Failure] = field(default_factory=list)
     programs: list[ProgramRun] = field(default_factory=list)
+
+    @property
+    def cost_text(self) -> str:
+        return cost_text(self.cost_usd, self.cost_unknown)
 
 
 @dataclass(frozen=True)
@@ -93,11 +98,28 @@ class BenchmarkRun:
 
     @property
     def cost_usd(self) -> float:
+        """The known part of the cost; :attr:`cost_unknown` counts the replies whose cost is unknown."""
         return sum(s.cost_usd for s in self.task_stats.values())
 
     @property
-    def cost_per_task(self) -> float:
+    def cost_unknown(self) -> int:
+        return sum(s.cost_unknown for s in self.task_stats.values())
+
+    @property
+    def cost_per_task(self) -> float | None:
+        """None when any reply's cost is unknown: a per-task figure from the known part would be too low."""
+        if self.cost_unknown:
+            return None
         return self.cost_usd / len(self.task_ids) if self.task_ids else 0.0
+
+    @property
+    def cost_text(self) -> str:
+        return cost_text(self.cost_usd, self.cost_unknown)
+
+    @property
+    def cost_per_task_text(self) -> str:
+        value = self.cost_per_task
+        return "unknown" if value is None else f"${value:.4f}"
 
     @property
     def samples(self) -> int:
@@ -136,6 +158,17 @@ class BenchmarkRun:
         if self.submission is None:
             return ()
         return self.submission.entries.get(task_id, ())
+
+
+def cost_text(known_usd: float, unknown: int) -> str:
+    """A cost as reports show it: ``$0.0123``; ``unknown`` when some reply's cost is unknown and nothing
+    is known; ``≥ $0.0123 (5 records of unknown cost)`` when only some are. Never $0 for an unknown."""
+    if not unknown:
+        return f"${known_usd:.4f}"
+    if not known_usd:
+        return "unknown"
+    plural = "record" if unknown == 1 else "records"
+    return f"≥ ${known_usd:.4f} ({unknown} {plural} of unknown cost)"
 
 
 def load_benchmark_run(path: str | Path) -> BenchmarkRun:
@@ -185,7 +218,10 @@ def _task_stats(records: Any) -> dict[str, TaskStats]:
     for record in records:
         task = stats.setdefault(str(record.get("task_id")), TaskStats())
         task.samples += 1
-        task.cost_usd += float(record.get("cost_usd") or 0.0)
+        if "cost_usd" in record and record["cost_usd"] is None and record.get("status") != Status.ERROR:
+            task.cost_unknown += 1  # a reply whose cost nobody knows (as the engine counts it)
+        else:
+            task.cost_usd += float(record.get("cost_usd") or 0.0)
         usage = record.get("usage") or {}
         task.prompt_tokens += int(usage.get("prompt_tokens") or 0)
         task.completion_tokens += int(usage.get("completion_tokens") or 0)

@@ -67,6 +67,13 @@ def load_generate_run(path: str | Path) -> GenerateRun:
         records = index.file(RECORDS)
         details: dict[str, TaskDetail] = {}
         with index.read() as conn:
+            # replies whose cost nobody knows (no price, none reported); error records carry no cost
+            unknown = conn.execute(
+                "SELECT count(*) FROM live WHERE cost IS NULL AND coalesce(status, '') != 'error'"
+            ).fetchone()[0]
+            summary = {**summary, "cost_unknown_replies": int(unknown or 0)}
+            if unknown:  # a per-verified figure from the known part alone would be too low
+                summary["cost_per_verified"] = None
             for row in tasks[:DETAILED_TASKS] if records is not None else []:
                 assert records is not None
                 detail = details[row["task"]] = TaskDetail(row["task"])
@@ -92,6 +99,14 @@ def load_generate_run(path: str | Path) -> GenerateRun:
 
 def _usd(value: Any) -> str:
     return "unknown" if value is None else f"${float(value):.4f}"
+
+
+def _run_cost(summary: dict[str, Any]) -> str:
+    """The run's cost: exact, ``unknown``, or the known part and how many replies' cost is unknown."""
+    from arcforge.pipelines.report_data import cost_text
+
+    unknown = int(summary.get("cost_unknown_replies") or 0)
+    return cost_text(float(summary.get("cost_usd") or 0.0), unknown)
 
 
 def _pct(value: Any) -> str:
@@ -142,7 +157,7 @@ def generate_markdown(runs: Sequence[GenerateRun], md: Any) -> list[str]:
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(s["by_status"].items()))
         lines.append(
             f"| {md(run.label)} | {s['samples']:,} | {verified} | {s['tasks_verified'] if s['verified'] is not None else '–'}/{s['tasks']} "
-            f"| {_usd(s['cost_usd'])} | {_usd(s['cost_per_verified']) if s['verified'] else '–'} "
+            f"| {_run_cost(s)} | {_usd(s['cost_per_verified']) if s['verified'] else '–'} "
             f"| {s['tokens']['prompt']:,} / {s['tokens']['completion']:,} | {_tokens_per_verified(s)} "
             f"| {'–' if latency is None else f'{latency:.1f}s'} | {md(statuses)} |"
         )
@@ -227,7 +242,7 @@ def generate_html(runs: Sequence[GenerateRun]) -> str:
                 "verified",
                 "not verified" if s["verified"] is None else f"{s['verified']:,} ({_pct(s['yield'])})",
             ),
-            ("cost", _usd(s["cost_usd"])),
+            ("cost", _run_cost(s)),
             ("cost / verified sample", _usd(s["cost_per_verified"]) if s["verified"] else "–"),
             ("tokens / verified sample", _tokens_per_verified(s)),
         ]

@@ -90,7 +90,13 @@ def render_html(runs: Sequence[BenchmarkRun], *, plot_png: bytes | None = None) 
             data = base64.b64encode(plot_png).decode("ascii")
             parts.append(
                 "<section><h2>Accuracy against cost</h2>"
-                f"<img class='plot' alt='score against cost per task' src='data:image/png;base64,{data}'></section>"
+                f"<img class='plot' alt='score against cost per task' src='data:image/png;base64,{data}'>"
+                + "".join(
+                    f"<p class='muted'>Not plotted (cost unknown): {escape(r.label)}</p>"
+                    for r in runs
+                    if r.cost_per_task is None
+                )
+                + "</section>"
             )
         parts.append(_who_solved_section(runs))
     for index, run in enumerate(runs):
@@ -120,7 +126,7 @@ def _summary_section(runs: Sequence[BenchmarkRun]) -> str:
             )
         cells += [
             f"<td class='num'>{len(run.task_ids)}</td>",
-            f"<td class='num'>${run.cost_usd:.4f}<br><span class='muted'>${run.cost_per_task:.4f}/task</span></td>",
+            f"<td class='num'>{escape(run.cost_text)}<br><span class='muted'>{escape(run.cost_per_task_text)}/task</span></td>",
             f"<td class='num'>{run.prompt_tokens:,} / {run.completion_tokens:,}</td>",
             f"<td class='num'>{_latency(run)}</td>",
             f"<td class='num'>{run.parse_failure_rate:.0%} <span class='muted'>({run.parse_failures})</span></td>",
@@ -180,7 +186,7 @@ def _run_section(run: BenchmarkRun, index: int) -> str:
             f"{score.get('score_per_output', 0):.1%}",
             f"{score.get('outputs_solved', 0)}/{score.get('outputs', 0)} outputs",
         ),
-        ("cost", f"${run.cost_usd:.4f}", f"${run.cost_per_task:.4f} per task"),
+        ("cost", run.cost_text, f"{run.cost_per_task_text} per task"),
         (
             "tokens",
             f"{run.prompt_tokens + run.completion_tokens:,}",
@@ -231,7 +237,7 @@ def _task_table(run: BenchmarkRun) -> str:
         latency = f"{sum(stats.latencies) / len(stats.latencies):.1f}s" if stats.latencies else "&ndash;"
         rows.append(
             f"<tr><td><code>{escape(task_id)}</code></td><td>{_badge(task.get('score', 0.0), task.get('submitted', True))}</td>"
-            f"<td class='num'>{solved}/{total}</td><td class='num'>${stats.cost_usd:.4f}</td>"
+            f"<td class='num'>{solved}/{total}</td><td class='num'>{escape(stats.cost_text)}</td>"
             f"<td class='num'>{stats.prompt_tokens + stats.completion_tokens:,}</td><td class='num'>{latency}</td>"
             f"<td class='num'>{stats.parse_failures}</td><td class='num'>{stats.errors}</td></tr>"
         )

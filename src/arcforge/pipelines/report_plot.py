@@ -1,7 +1,8 @@
 """The accuracy-against-cost plot of several benchmark runs, as PNG bytes (matplotlib, Agg backend).
 
 Each run is one point: cost per task on x, the official score on y with its 95% interval as an error
-bar, labelled with the model and mode. The figure is built on an explicit ``Figure`` with the Agg
+bar, labelled with the model and mode. A run whose cost is unknown (a model without a price) has no
+place on the cost axis: it is left out and named in a note on the figure, never drawn at $0. The figure is built on an explicit ``Figure`` with the Agg
 canvas, never through pyplot, so nothing global is touched and no display is needed.
 """
 
@@ -24,12 +25,15 @@ def accuracy_cost_png(runs: Sequence[BenchmarkRun]) -> bytes:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
     colours = ["#1E93FF", "#F93C31", "#4FCC30", "#E53AA3", "#FF851B", "#87D8F1", "#921231", "#555555"]
-    for index, run in enumerate(runs):
+    plotted = [
+        (index, run, cost) for index, run in enumerate(runs) if (cost := run.cost_per_task) is not None
+    ]
+    for index, run, cost in plotted:
         low, high = run.score.get("score_ci95", [run.score.get("score", 0.0)] * 2)
         score = float(run.score.get("score", 0.0))
         colour = colours[index % len(colours)]
         axes.errorbar(
-            [run.cost_per_task],
+            [cost],
             [score],
             yerr=[[max(score - low, 0.0)], [max(high - score, 0.0)]],
             fmt="o",
@@ -40,17 +44,26 @@ def accuracy_cost_png(runs: Sequence[BenchmarkRun]) -> bytes:
             markersize=8,
             label=run.label,
         )
-        axes.annotate(
-            run.label, (run.cost_per_task, score), textcoords="offset points", xytext=(8, 6), fontsize=8
-        )
+        axes.annotate(run.label, (cost, score), textcoords="offset points", xytext=(8, 6), fontsize=8)
     axes.set_xlabel("cost per task (USD)")
     axes.set_ylabel("score (per task, ARC Prize rule)")
     axes.set_ylim(-0.03, 1.03)
-    max_cost = max((run.cost_per_task for run in runs), default=0.0)
+    max_cost = max((cost for _, _, cost in plotted), default=0.0)
     axes.set_xlim(left=-max(max_cost, 0.001) * 0.05, right=max(max_cost, 0.001) * 1.25)
     axes.grid(True, alpha=0.3)
     axes.set_title("Accuracy against cost (bars: 95% CI)", fontsize=10)
-    if len(runs) > 1:
+    left_out = [run.label for run in runs if run.cost_per_task is None]
+    if left_out:  # a run of unknown cost has no place on the cost axis: named, never put at $0
+        axes.text(
+            0.01,
+            0.01,
+            "not plotted, cost unknown: " + ", ".join(left_out),
+            transform=axes.transAxes,
+            fontsize=7,
+            color="#555555",
+            va="bottom",
+        )
+    if len(plotted) > 1:
         axes.legend(fontsize=8, loc="best")
     figure.tight_layout()
     buffer = io.BytesIO()
