@@ -39,6 +39,7 @@ from arcforge.models.registry import ModelEntry, api_key, load_registry
 from arcforge.models.retry import ENDPOINT_FAILURES, FAILURES, RetryDecision, RetryPolicy
 from arcforge.models.transport import ShardedHttp, check_base_url, is_loopback
 from arcforge.models.types import ChatRequest, Completion, ProviderReply, StreamEvent, Usage
+from arcforge.settings import Settings
 
 __all__ = ["ClientOptions", "ModelClient", "open_client"]
 
@@ -349,7 +350,7 @@ class ModelClient:
 async def open_client(
     model: str,
     *,
-    settings: Any,
+    settings: Settings,
     base_url: str | Sequence[str] | None = None,
     use_cache: bool = True,
     options: ClientOptions | None = None,

@@ -23,12 +23,13 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import httpx
 
 from arcforge.models.errors import LocalModelError
 from arcforge.models.registry import ModelEntry
+from arcforge.settings import Settings
 
 __all__ = ["LocalServer", "local_base_url", "model_file", "shared_local_servers"]
 
@@ -199,7 +200,7 @@ def shared_local_servers() -> _LocalServers:
     return _LocalServers()
 
 
-async def local_base_url(settings: Any, entry: ModelEntry) -> str:
+async def local_base_url(settings: Settings, entry: ModelEntry) -> str:
     """Start (once per process) the bundled model's server and return its base URL."""
 
     def start() -> str:

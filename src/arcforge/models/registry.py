@@ -19,6 +19,7 @@ from typing import Any
 
 from arcforge.errors import UsageError
 from arcforge.models.errors import MissingKeyError, UnknownModelError
+from arcforge.settings import Settings
 
 __all__ = ["ModelEntry", "Registry", "api_key", "load_registry", "user_registry_paths"]
 
@@ -223,8 +224,8 @@ def load_registry(paths: Iterable[Path] | None = None, *, builtin: bool = True) 
     return Registry(providers=providers, models=models, sources=tuple(sources))
 
 
-def api_key(entry: ModelEntry, settings: Any) -> str | None:
-    """The entry's key from ``settings`` (anything with ``.secret(name)``); raises when required and unset.
+def api_key(entry: ModelEntry, settings: Settings) -> str | None:
+    """The entry's key from ``settings`` (its ``.secret(name)``); raises when required and unset.
 
     A key is required when the entry names a variable, unless ``--base-url`` pointed it elsewhere (local
     servers such as vLLM need none; a key that is set is still sent).

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from arcforge.engine.records import Status
 from arcforge.errors import UsageError
+from arcforge.settings import Settings
 from arcforge.synthesis.checks import CopyIndex
 from arcforge.synthesis.making import make_task
 from arcforge.synthesis.output import Written, count_reasons, write_tasks
@@ -104,7 +105,7 @@ async def synthesize(
     dataset: Dataset,
     options: SynthesisOptions,
     *,
-    settings: Any,
+    settings: Settings,
     out: Path | str | None = None,
     resume: Path | str | None = None,
     concurrency: int = 4,

@@ -27,6 +27,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from arcforge.errors import ArcforgeError
+from arcforge.settings import Settings
 
 __all__ = ["EventStreamResponse", "ReplyRequest", "ReplyStream", "sse", "start_stream"]
 
@@ -84,7 +85,7 @@ class ReplyRequest:
     messages: list[dict[str, str]]
     temperature: float
     max_tokens: int
-    settings: Any
+    settings: Settings
     base_url: str | None
     record: Callable[..., dict[str, Any]]
     redact: Callable[[str], str]

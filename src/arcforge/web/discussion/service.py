@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 
+from arcforge.settings import Settings
 from arcforge.web.discussion.context import redact, secret_values
 from arcforge.web.discussion.options import DiscussOptions, discuss_options
 from arcforge.web.discussion.runner import CodeRunner
@@ -32,7 +33,7 @@ __all__ = ["DiscussionService", "Discussion", "discussion_lifespan", "discussion
 class DiscussionService:
     """Options, the code runner and the stream and run claims of one app."""
 
-    def __init__(self, settings: Any, options: DiscussOptions) -> None:
+    def __init__(self, settings: Settings, options: DiscussOptions) -> None:
         self.settings = settings
         self.options = options
         self.runner = CodeRunner(
