@@ -312,6 +312,7 @@ def main() -> None:
     gc.freeze()
     channel.send({"ready": True, "isolation": info})
     server.serve(channel)
+    os._exit(0)  # at end of input: nothing to finalise, and the exit is quick
 
 
 if __name__ == "__main__":

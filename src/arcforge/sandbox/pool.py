@@ -132,7 +132,7 @@ class Sandbox:
 
     async def close(self) -> None:
         pool, self._pool, self._idle = self._pool, [], None
-        await asyncio.gather(*(worker.kill() for worker in pool if worker is not None))
+        await asyncio.gather(*(worker.kill(graceful=True) for worker in pool if worker is not None))
 
     async def run(
         self, code: str, grids: Sequence[Grid | Sequence[Sequence[int]]], limits: Limits | None = None
