@@ -95,6 +95,8 @@ class Server:
         self.setup, self.runner = setup, runner
         self.confinement = setup.Confinement(config)
         self.runs_dir = "/tmp"
+        self._parsed: dict[bytes, tuple[dict[str, Any], list[tuple[int, int]]]] = {}
+        self._poller = select.poll()
 
     def serve(self, channel: Channel) -> None:
         while True:
@@ -104,7 +106,7 @@ class Server:
             raw, fd = received
             if fd < 0:
                 return  # a request always comes with its channel: the parent is not ours
-            ending = self.handle(json.loads(raw), fd)
+            ending = self.handle(self._limits(raw), fd)
             try:  # after the child's lines, which can no longer grow: the child and its strays are dead
                 _write_all(fd, b"\n" + ending + b"\n")
             except OSError:  # the parent stopped reading (a program that wrote too much)
@@ -123,15 +125,30 @@ class Server:
             except FileExistsError:
                 continue
 
-    def handle(self, request: dict[str, Any], fd: int) -> bytes:
-        limits = request["limits"]
-        if not self.confinement.namespaces:  # no PID namespace to clean up after: no processes at all
-            limits = {**limits, "processes": 0}
+    def _limits(self, raw: bytes) -> tuple[dict[str, Any], list[tuple[int, int]]]:
+        """A request header's limits and resource limits, parsed once per distinct header.
+
+        A header holds only limits (never a program's data), and a run uses the same few headers
+        over and over: the cache spares the server's loop a JSON parse and the objects it touches,
+        each a page that fork made copy-on-write. It keeps at most 64 headers.
+        """
+        parsed = self._parsed.get(raw)
+        if parsed is None:
+            limits = json.loads(raw)["limits"]
+            if not self.confinement.namespaces:  # no PID namespace to clean up after: no processes
+                limits = {**limits, "processes": 0}
+            parsed = (limits, self.setup.rlimits(_rlimits(limits)))
+            if len(self._parsed) >= 64:
+                self._parsed.clear()
+            self._parsed[raw] = parsed
+        return parsed
+
+    def handle(self, parsed: tuple[dict[str, Any], list[tuple[int, int]]], fd: int) -> bytes:
+        limits, rlimits = parsed
         try:
             workdir = self._workdir()
         except OSError as exc:
             return json.dumps({"ending": 1, "error": f"no working directory: {exc}"}).encode()
-        rlimits = self.setup.rlimits(_rlimits(limits))
         started = time.monotonic()
         pid = self.confinement.fork()
         if pid == 0:
@@ -140,9 +157,9 @@ class Server:
             killed = self._watch(pid, started + limits["wall_s"])
             _, status, usage = os.wait4(pid, 0)
         finally:
-            if limits["processes"]:
+            if limits["processes"]:  # else RLIMIT_NPROC = 0: the child was the only process
                 self._kill_strays()
-            self._reap()
+                self._reap()
             self.setup.remove_workdir(workdir)
         signalled = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
         exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
@@ -168,8 +185,8 @@ class Server:
     def _watch(self, pid: int, deadline: float) -> bool:
         """Wait for the child to exit, killing it at the deadline; True if it had to be killed."""
         pidfd = os.pidfd_open(pid)
+        poller = self._poller
         try:
-            poller = select.poll()
             poller.register(pidfd, select.POLLIN)
             while True:
                 left = deadline - time.monotonic()
@@ -179,6 +196,7 @@ class Server:
                 if poller.poll(int(left * 1000) + 1):
                     return False
         finally:
+            poller.unregister(pidfd)
             os.close(pidfd)
 
     def _kill_strays(self) -> None:
