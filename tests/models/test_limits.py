@@ -58,7 +58,9 @@ async def test_requests_per_minute_spaces_the_starts(settings, limits) -> None:
             await asyncio.gather(*(client.complete(ChatRequest(user(str(i)))) for i in range(5)))
     times = sorted(r.received_at for r in server.chat_requests)
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert len(gaps) == 4 and min(gaps) >= 0.18
+    # starts are spaced 0.2 s apart in the client; each arrival may jitter on a loaded machine, so one gap
+    # can look shorter, but none can collapse (unspaced requests arrive within milliseconds of each other)
+    assert len(gaps) == 4 and min(gaps) >= 0.1
     assert times[-1] - times[0] >= 0.78
 
 
