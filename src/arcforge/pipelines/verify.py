@@ -104,7 +104,36 @@ async def verify_run(
             f"{run.path} is a `benchmark direct` run (grids, not programs): it holds no programs to verify; its score.json is its verdict"
         )
     started = time.monotonic()
-    totals = _scan(run)
+    # A run of programs: start the sandbox's workers (numpy imports, namespaces) while this process
+    # scans the records, instead of after (a start that fails only matters if a program is left).
+    early: Sandbox | None = None
+    starting: asyncio.Future[None] | None = None
+    if sandbox is None and run.config.get("kind") == "code":
+        from arcforge.sandbox import Sandbox
+
+        early = Sandbox(workers=workers, limits=limits)
+        starting = asyncio.ensure_future(early.start())
+    try:
+        return await _verify(run, started, early, starting, sandbox, workers, limits, progress, fresh)
+    finally:
+        if starting is not None:  # let a start under way finish (a cancelled one leaves processes)
+            await asyncio.gather(starting, return_exceptions=True)
+        if early is not None:
+            await early.close()
+
+
+async def _verify(
+    run: RunDirectory,
+    started: float,
+    early: Sandbox | None,
+    starting: asyncio.Future[None] | None,
+    sandbox: Sandbox | None,
+    workers: int | None,
+    limits: Limits | None,
+    progress: bool | None,
+    fresh: bool,
+) -> VerifySummary:
+    totals = await asyncio.to_thread(_scan, run) if starting is not None else _scan(run)
     done = set() if fresh else {entry_identity(entry) for entry in iter_entries(run.path)}
     todo_count = totals.current - sum(1 for key, attempt in done if totals.replaced.get(key, 0) == attempt)
 
@@ -122,13 +151,18 @@ async def verify_run(
         async def check_all(results_for: _Results | None) -> int:
             return await _stream(todo(), results_for, log, bar)
 
-        if totals.programs and todo_count > 0 and sandbox is None:
+        if totals.programs and todo_count > 0 and early is not None and starting is not None:
+            await starting  # its error, if it failed, is this run's
+            new = await check_all(_deduplicated(early))
+        elif totals.programs and todo_count > 0 and sandbox is None:
             from arcforge.sandbox import Sandbox
 
             async with Sandbox(workers=workers, limits=limits) as own:
                 new = await check_all(_deduplicated(own))
         else:
             new = await check_all(_deduplicated(sandbox) if sandbox is not None else None)
+    if early is not None:
+        await early.close()  # before the summary's read of the whole log: the workers are done
     entries = (
         entry
         for entry in _latest(run.path)
