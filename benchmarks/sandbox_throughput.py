@@ -10,6 +10,8 @@ comparison, and bare (only ``json``), the cheapest fresh process possible. The s
 isolation (namespaces, limits, an unprivileged uid) where the machine allows it.
 
 The load average is printed: on a shared machine the absolute rates move with it, the ratios less.
+So is the CPU time per sandbox program (this process, the fork servers and the program processes,
+read from ``/proc``) and the minor page faults behind most of it, which a loaded machine moves less.
 Last, it measures what the seccomp filter costs a fork (the server loads it once; every child
 inherits it): one fresh process forks and reaps 2,000 children and makes 200,000 ``getppid`` calls
 before and after loading the sandbox's own filter.
@@ -56,10 +58,51 @@ def expected(index: int) -> list[list[list[int]]]:
     return [[[(cell + index % 10) % 10 for cell in row[::-1]] for row in grid] for grid in GRIDS]
 
 
+def worker_usage(sandbox: Sandbox) -> tuple[float, float, int, int] | None:
+    """CPU seconds and minor faults so far of the fork servers and of their (reaped) program children.
+
+    Read from ``/proc`` of each server (the child of the process the pool started); None where that
+    cannot be read. A server's own time is its loop and its forks; its children's is the programs'
+    processes from fork to exit.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    server_s = child_s = 0.0
+    server_faults = child_faults = 0
+    try:
+        for worker in sandbox._pool:  # noqa: SLF001 - a benchmark may look inside
+            if worker is None:
+                return None
+            pid = worker.process.pid
+            for server in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+                fields = Path(f"/proc/{server}/stat").read_text().rsplit(")", 1)[1].split()
+                server_faults += int(fields[7])
+                child_faults += int(fields[8])
+                server_s += (int(fields[11]) + int(fields[12])) / tick
+                child_s += (int(fields[13]) + int(fields[14])) / tick
+    except (OSError, ValueError, IndexError):
+        return None
+    return server_s, child_s, server_faults, child_faults
+
+
+CPU: list[tuple[float, float, float, int, int]] = []  # per sandbox round: ms per program and faults
+
+
 async def sandbox_round(sandbox: Sandbox, start: int, count: int) -> float:
     began = time.perf_counter()
+    usage_before, own_before = worker_usage(sandbox), time.process_time()
     batches = await asyncio.gather(*(sandbox.run(program(start + i), GRIDS) for i in range(count)))
     elapsed = time.perf_counter() - began
+    usage_after, own = worker_usage(sandbox), time.process_time() - own_before
+    if usage_before is not None and usage_after is not None:
+        server_s, child_s, server_faults, child_faults = (
+            after - before for after, before in zip(usage_after, usage_before, strict=True)
+        )
+        CPU.append(
+            (
+                own / count * 1e3, server_s / count * 1e3, child_s / count * 1e3,
+                round(server_faults / count), round(child_faults / count),
+            )
+        )  # fmt: skip
     for i, results in enumerate(batches):
         outputs = [r.output.to_list() if r.output is not None else r.error for r in results]
         if outputs != expected(start + i):
@@ -96,6 +139,7 @@ async def main(args: argparse.Namespace) -> None:
             f"{args.baseline_programs} + {args.baseline_programs} fresh-interpreter programs, 5 grids each"
         )
         await sandbox_round(sandbox, 0, 50)  # warm-up
+        CPU.clear()
         fast, numpy_rates, bare_rates = [], [], []
         for round_index in range(args.rounds):
             fast.append(await sandbox_round(sandbox, round_index * args.programs, args.programs))
@@ -113,6 +157,15 @@ async def main(args: argparse.Namespace) -> None:
     print(f"fresh python -I, bare (median):         {bare_rate:8.1f} programs/s")
     print(f"ratio vs fresh python with numpy:       {sandbox_rate / numpy_rate:8.1f}x")
     print(f"ratio vs bare fresh python:             {sandbox_rate / bare_rate:8.1f}x")
+    if CPU:
+        parent, server, child, server_faults, child_faults = (
+            statistics.median(c) for c in zip(*CPU, strict=True)
+        )
+        print(
+            f"CPU per sandbox program (median of rounds): parent {parent:.2f} ms, fork server {server:.2f} ms "
+            f"({server_faults:.0f} minor faults), program process {child:.2f} ms ({child_faults:.0f} faults); "
+            f"total {parent + server + child:.2f} ms"
+        )
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     filter_cost()
 
