@@ -38,8 +38,42 @@ import httpx  # noqa: E402
 from web_load import Client, Tally, check_counts, free_port  # noqa: E402
 
 BY_KIND: dict[str, list[float]] = {}  # "POST trace" -> latencies (seconds)
+SERVER_PIDS: dict[str, int] = {}  # "serve" / "postgres" -> the root process whose tree is measured
 INITDB = shutil.which("initdb") or "/usr/local/bin/initdb"
 PG_CTL = shutil.which("pg_ctl") or "/usr/local/bin/pg_ctl"
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def cpu_seconds(root: int) -> dict[int, float]:
+    """User + system CPU seconds of ``root`` and every process under it, per pid (Linux /proc); a
+    process's reaped children count for it (PostgreSQL's ended backends, for instance)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    tree, found, todo = _children(), {}, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = sum(int(f) for f in fields[11:15]) / tick
+        todo.extend(tree.get(pid, []))
+    return found
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two :func:`cpu_seconds` readings (a process that ended is not counted)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def as_postgres(command: list[str]) -> list[str]:
@@ -219,9 +253,13 @@ async def load(args: argparse.Namespace, url: str) -> int:
             await asyncio.gather(*(p.start() for p in people[batch : batch + 10]))
         tally.latencies.clear()
         BY_KIND.clear()
+        cpu_before = {name: cpu_seconds(pid) for name, pid in SERVER_PIDS.items()}
+        own_before = time.process_time()
         started = time.monotonic()
         await asyncio.gather(*(p.run(started + args.seconds) for p in people))
         elapsed = time.monotonic() - started
+        cpu = {name: cpu_used(cpu_before[name], cpu_seconds(pid)) for name, pid in SERVER_PIDS.items()}
+        cpu["clients"] = time.process_time() - own_before
         requests = len(tally.latencies)
         traces_checked, vote_problems = await check_counts(url, people, tally)  # type: ignore[arg-type]
         trace_problems = check_traces(tally, await listed_traces(url, tally))
@@ -250,6 +288,10 @@ async def load(args: argparse.Namespace, url: str) -> int:
     )
     print(f"  latency ms: p50 {pct(0.50):.1f}, p90 {pct(0.90):.1f}, p99 {pct(0.99):.1f}, max {pct(1.0):.1f}")
     print(f"  by request (count, ms): {kinds}")
+    print(
+        "  CPU ms per request: "
+        + ", ".join(f"{name} {1000 * seconds / max(1, requests):.1f}" for name, seconds in cpu.items())
+    )
     print(
         f"  load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
     )
@@ -283,6 +325,7 @@ def main() -> int:
     if args.sqlite:
         with tempfile.TemporaryDirectory(prefix="arcforge-sqlite-load-") as home:
             process, url = start_server(Path(home), f"sqlite:///{home}/arcforge.db", args.workers)
+            SERVER_PIDS["serve"] = process.pid
             try:
                 return asyncio.run(load(args, url))
             finally:
@@ -304,6 +347,8 @@ def main() -> int:
     try:
         db_url, data = start_postgres(folder)
         process, url = start_server(home, db_url, args.workers)
+        SERVER_PIDS["serve"] = process.pid
+        SERVER_PIDS["postgres"] = int((data / "postmaster.pid").read_text().split()[0])
         return asyncio.run(load(args, url))
     finally:
         if process is not None:
