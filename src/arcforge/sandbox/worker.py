@@ -41,11 +41,14 @@ class Worker:
     @classmethod
     async def start(cls, config: dict[str, Any]) -> Worker:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        # The only variable the server gets (it clears its environment before any program runs):
+        # the dynamic linker binds every symbol at start, once, instead of on first call in each
+        # child, which would write (copy-on-write) the libraries' symbol tables for every program.
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-I", str(_SERVER),
                 stdin=theirs.fileno(), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-                env={}, cwd="/",
+                env={"LD_BIND_NOW": "1"}, cwd="/",
             )  # fmt: skip
         except BaseException:
             ours.close()
