@@ -7,8 +7,9 @@ snapshot), whereas an immediate one takes the write lock up front and simply wai
 the busy timeout. That is what lets several server processes share one database without losing a
 write. Reads use plain deferred transactions and never block writers (WAL).
 
-PostgreSQL (``postgresql+psycopg://...``) uses ordinary transactions; the store's writes are short
-and rely on unique constraints, retrying the rare race (see :meth:`Database.write`).
+PostgreSQL (``postgresql+psycopg://...``) uses ordinary transactions for writes; they are short and
+rely on unique constraints, retrying the rare race (see :meth:`Database.write`). Reads run without a
+transaction (see :meth:`Database.read`).
 """
 
 from __future__ import annotations
@@ -136,9 +137,20 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection in a read transaction (a consistent snapshot of the database)."""
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A connection for reading: on SQLite a read transaction (a consistent snapshot of the database).
+
+        On PostgreSQL each statement runs on its own (autocommit): at PostgreSQL's READ COMMITTED level
+        every statement of a transaction takes its own snapshot anyway, so a transaction around reads
+        gave no more consistency and cost two round trips (BEGIN, COMMIT) per read. Nothing may be
+        written through this connection (use :meth:`write`).
+        """
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                with conn.begin():
+                    yield conn
+            else:
+                conn.execution_options(isolation_level="AUTOCOMMIT")  # reset when it goes back to the pool
+                yield conn
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
