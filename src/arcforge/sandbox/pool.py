@@ -94,7 +94,16 @@ class Sandbox:
     async def start(self) -> None:
         if self._idle is not None:
             return
-        self._pool = list(await asyncio.gather(*(self._spawn(i) for i in range(self.workers))))
+        spawned = await asyncio.gather(*(self._spawn(i) for i in range(self.workers)), return_exceptions=True)
+        failed = [result for result in spawned if isinstance(result, BaseException)]
+        if failed:
+            # one worker could not start (a library that raises, no namespaces): stop the ones that did,
+            # so a failed start leaves no server running behind the error
+            for result in spawned:
+                if not isinstance(result, BaseException):
+                    await result.kill()
+            raise failed[0]
+        self._pool = [result for result in spawned if not isinstance(result, BaseException)]
         self._idle = asyncio.Queue()
         for index in range(self.workers):
             self._idle.put_nowait(index)
