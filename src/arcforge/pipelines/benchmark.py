@@ -138,9 +138,9 @@ async def run_benchmark(
 
     ``resumed``: the run of ``options.resume`` when the caller has opened it already (read once)."""
     from arcforge.engine import RunDirectory, default_run_path, new_run_id, run_tasks
-    from arcforge.models import open_client
     from arcforge.pipelines.benchmark_workers import make_worker
     from arcforge.pipelines.generate import generation_items
+    from arcforge.pipelines.records import run_client
     from arcforge.prompts import load_template
 
     if not tasks:
@@ -168,15 +168,7 @@ async def run_benchmark(
 
     await check_libraries(options.libraries)  # a library failing to import costs no model request
     # the client first: a missing API key or an unknown model fails before a run directory is made
-    client_context = open_client(
-        options.model,
-        settings=settings,
-        base_url=options.base_url,
-        use_cache=options.use_cache,
-        price=options.price,
-        cache_scope=run_id,
-        reuse_cache=options.reuse_cache,
-    )
+    client_context = run_client(options, settings=settings, run_id=run_id)
     async with (
         client_context as client,
         (  # a refined search brings its own worker

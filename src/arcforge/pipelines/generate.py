@@ -213,7 +213,7 @@ async def generate_run(
     the run already opened by the caller, so the manifest is read once).
     """
     from arcforge.engine import default_run_path, new_run_id
-    from arcforge.models import open_client
+    from arcforge.pipelines.records import run_client
 
     config = generation_config(options, dataset_name=dataset_name, dataset_hash=dataset_hash, tasks=tasks)
     if refine is not None and refine.active:  # a refinement search (pipelines/refine.py)
@@ -226,15 +226,7 @@ async def generate_run(
     from arcforge.pipelines.library_runs import check_libraries, library_sandbox
 
     await check_libraries(options.libraries)  # a library failing to import costs no model request
-    async with open_client(
-        options.model,
-        settings=settings,
-        base_url=options.base_url,
-        use_cache=options.use_cache,
-        price=options.price,
-        cache_scope=run_id,
-        reuse_cache=options.reuse_cache,
-    ) as client:
+    async with run_client(options, settings=settings, run_id=run_id) as client:
         if resumed is not None:
             run = resumed
             if manifest_extra:

@@ -15,8 +15,9 @@ holds ``predictions``: one grid per test input, the labelled ``Test N output`` g
 from __future__ import annotations
 
 import time
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from arcforge.engine import ErrorKind, RunRecord, Status, sample_key
 from arcforge.errors import ModelError, UsageError
@@ -26,8 +27,10 @@ from arcforge.task.model import Task
 
 if TYPE_CHECKING:
     from arcforge.models import Completion, ModelClient
+    from arcforge.settings import Settings
 
 __all__ = [
+    "RunClientOptions",
     "SamplingOptions",
     "asks_for_predictions",
     "build_record",
@@ -35,6 +38,7 @@ __all__ = [
     "error_kind",
     "mark_parse_failure",
     "model_params",
+    "run_client",
 ]
 
 ATTEMPT_STRIDE = 1_000_000  # a retried sample's cache key: sample_index + stride * attempt
@@ -70,6 +74,39 @@ class SamplingOptions:
         if self.samples < 1:
             raise UsageError(f"--samples must be at least 1 (got {self.samples})")
         get_encoding(self.encoding or DEFAULT_ENCODING)
+
+
+class RunClientOptions(Protocol):
+    """The options a run's model client is opened with (generate, benchmark and task-synthesis runs)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def base_url(self) -> str | None: ...
+    @property
+    def use_cache(self) -> bool: ...
+    @property
+    def reuse_cache(self) -> bool: ...
+    @property
+    def price(self) -> tuple[float, float] | None: ...
+
+
+def run_client(
+    options: RunClientOptions, *, settings: Settings, run_id: str
+) -> AbstractAsyncContextManager[ModelClient]:
+    """The run's model client: its cache serves this run's retries and resumes (``cache_scope``), other
+    runs' replies only with ``--reuse-cache``, so a new run always asks for new samples."""
+    from arcforge.models import open_client
+
+    return open_client(
+        options.model,
+        settings=settings,
+        base_url=options.base_url,
+        use_cache=options.use_cache,
+        price=options.price,
+        cache_scope=run_id,
+        reuse_cache=options.reuse_cache,
+    )
 
 
 def model_params(options: SamplingOptions) -> dict[str, Any]:

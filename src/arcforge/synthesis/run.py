@@ -115,8 +115,8 @@ async def synthesize(
 ) -> SynthesisOutcome:
     """The whole of ``arcforge generate tasks`` (the client first: a bad model fails before a folder)."""
     from arcforge.engine import RunDirectory, WorkItem, default_run_path, new_run_id, run_tasks
-    from arcforge.models import open_client
     from arcforge.pipelines.generate import complete_record
+    from arcforge.pipelines.records import run_client
     from arcforge.prompts import load_template
     from arcforge.sandbox import Sandbox
 
@@ -162,15 +162,7 @@ async def synthesize(
         for k in range(options.samples)
     ]
     async with (
-        open_client(  # the cache serves this run's resumes, never another run's replies as new samples
-            options.model,
-            settings=settings,
-            base_url=options.base_url,
-            use_cache=options.use_cache,
-            cache_scope=run_id,
-            reuse_cache=options.reuse_cache,
-            price=options.price,
-        ) as client,
+        run_client(options, settings=settings, run_id=run_id) as client,
         Sandbox() as sandbox,
     ):
         run = RunDirectory.start(
