@@ -3,8 +3,11 @@
 Makes a ``generate code`` run of ``--samples`` samples (default 200,000: 5 ARC-AGI-2 training tasks,
 ``--samples / 5`` samples each) against arcforge's scripted OpenAI-compatible server, then runs
 ``arcforge verify``, ``arcforge export`` and a no-op ``generate --resume`` on it. Each step is its own
-``python -m arcforge`` process; its peak RSS is read from ``wait4`` (the process and the children it
-waited for, so the sandbox's fork servers too) and its rate is samples per second of wall time.
+arcforge process; its peak RSS is the process's own high-water mark (``VmHWM`` in
+``/proc/self/status``, read as it exits; the sandbox's fork servers are separate processes, about 30 MB
+each) and its rate is samples per second of wall time. Not ``getrusage``'s ``ru_maxrss``: Linux carries
+the spawning process's high-water mark into a child across fork and exec, so a small command started by
+a large process would report the large one's peak.
 The scripted replies alternate a right and a wrong program, so verification executes a few distinct
 programs and the figures measure arcforge's own reading, writing and bookkeeping at scale.
 
@@ -39,18 +42,27 @@ def solve(grid):
 """
 WRONG = "The input is tiled.\n\n```python\ndef solve(grid):\n    return [row * 3 for row in grid] * 3\n```\n"
 WHOLE_READ = "import json,sys\nrecords=[json.loads(l) for l in open(sys.argv[1],'rb')]\nprint(len(records))\n"
+# Each step reports its own peak RSS as the last line of its standard error.
+PEAK = """
+with open("/proc/self/status") as status:
+    print("PEAK_KB=" + next(l.split()[1] for l in status if l.startswith("VmHWM:")), file=sys.stderr)
+"""
+ARCFORGE = """
+import sys
+from arcforge.cli import main
+code = main(sys.argv[1:])
+""" + PEAK + "sys.exit(code)\n"
 
 
 def _step(name: str, argv: list[str], env: dict[str, str], samples: int) -> tuple[str, float, float, float]:
     started = time.monotonic()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=False)
-    _, status, usage = os.wait4(process.pid, 0)
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    error = done.stderr.decode(errors="replace")
+    if done.returncode != 0 or "PEAK_KB=" not in error:
         raise SystemExit(f"{name} failed: {error[-2000:]}")
-    process.returncode = 0
-    return name, elapsed, samples / elapsed if elapsed else 0.0, usage.ru_maxrss / 1024
+    peak_kb = int(error.rsplit("PEAK_KB=", 1)[1].split()[0])
+    return name, elapsed, samples / elapsed if elapsed else 0.0, peak_kb / 1024
 
 
 def main() -> int:
@@ -74,7 +86,7 @@ def main() -> int:
             RIGHT if next(counter) % 2 == 0 else WRONG, prompt_tokens=900, completion_tokens=120, cost=0.0001
         )
 
-    arcforge = [sys.executable, "-m", "arcforge"]
+    arcforge = [sys.executable, "-c", ARCFORGE]
     rows = []
     try:
         with ScriptedServer(responder=responder, record=False) as server:
@@ -88,7 +100,7 @@ def main() -> int:
             rows.append(_step("resume (nothing left)", resume, env, samples))
         baseline = _step(
             "baseline: json-load all",
-            [sys.executable, "-c", WHOLE_READ, str(run / "records.jsonl")],
+            [sys.executable, "-c", WHOLE_READ + PEAK, str(run / "records.jsonl")],
             env,
             samples,
         )
