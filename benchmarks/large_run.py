@@ -47,11 +47,15 @@ PEAK = """
 with open("/proc/self/status") as status:
     print("PEAK_KB=" + next(l.split()[1] for l in status if l.startswith("VmHWM:")), file=sys.stderr)
 """
-ARCFORGE = """
+ARCFORGE = (
+    """
 import sys
 from arcforge.cli import main
 code = main(sys.argv[1:])
-""" + PEAK + "sys.exit(code)\n"
+"""
+    + PEAK
+    + "sys.exit(code)\n"
+)
 
 
 def _step(name: str, argv: list[str], env: dict[str, str], samples: int) -> tuple[str, float, float, float]:

@@ -1,7 +1,7 @@
 """Sandbox throughput: programs per second, each solving 5 grids, against a fresh interpreter per program.
 
 Both sides run the same programs (each a different text, so nothing is cached) with the same
-concurrency (one lane per sandbox worker, by default one per core), in one run, in alternating
+concurrency (one lane per sandbox worker, by default one per core plus one), in one run, in alternating
 rounds; the figures are the medians of the rounds. The baseline starts ``python -I -c RUNNER`` per
 program, gives it the program and grids as JSON on stdin and reads JSON back: the cheapest way to
 get a fresh process, with no isolation at all. It is measured twice: with numpy imported, which is
@@ -220,7 +220,7 @@ def parse_args() -> argparse.Namespace:
         "--baseline-programs", type=int, default=40, help="fresh-interpreter programs per round, per baseline"
     )
     parser.add_argument("--rounds", type=int, default=5, help="rounds; medians are reported (default 5)")
-    parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
+    parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core, plus one)")
     return parser.parse_args()
 
 

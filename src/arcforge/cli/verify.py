@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
     )
     add_library_option(parser)
     parser.add_argument(
-        "--workers", type=positive_int, metavar="N", help="sandbox processes (default: one per core)"
+        "--workers", type=positive_int, metavar="N", help="sandbox processes (default: one per core, plus one)"
     )
     parser.add_argument(
         "--ray",

@@ -94,7 +94,7 @@ async def verify_run(
     of the whole run (``fresh``: forget earlier results and verify everything again).
 
     ``sandbox`` may be a started :class:`~arcforge.sandbox.Sandbox` (or anything with its ``run_task``)
-    to reuse; otherwise one with ``workers`` processes (default: one per core) and ``limits`` is started
+    to reuse; otherwise one with ``workers`` processes (default: one per core, plus one) and ``limits`` is started
     and closed here, only when a program is left to run. Raises :class:`RunError` for a folder that
     holds no run, or a `benchmark direct` run (grids, not programs).
     """

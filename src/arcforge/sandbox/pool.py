@@ -1,4 +1,4 @@
-"""The sandbox pool: one warm fork server per core, and a queue of programs waiting for them.
+"""The sandbox pool: warm fork servers (one per core, plus one), and a queue of programs waiting for them.
 
 :class:`Sandbox` starts ``workers`` fork servers (``_forkserver.py`` run with ``python -I`` and an
 empty environment, so nothing of this process, arcforge included, reaches them) and hands each
@@ -65,7 +65,7 @@ class Sandbox:
             raise UsageError(
                 f"sandbox isolation must be one of {', '.join(_ISOLATION_MODES)}, not {isolation!r}"
             )
-        self.workers = workers or len(os.sched_getaffinity(0)) or 1
+        self.workers = workers or default_workers()
         self.limits = limits or Limits()
         self.mode = isolation
         self._uid_base = 1_000_000 + secrets.randbelow(1 << 30)
@@ -207,6 +207,17 @@ class Sandbox:
             _judge(split, index, pair.output, result)
             for (split, index, pair), result in zip(pairs, results, strict=True)
         ]
+
+
+def default_workers() -> int:
+    """One fork server per core this process may use, plus one.
+
+    A worker runs one program at a time, and between two programs its core waits while the result
+    travels back and the next request arrives. The extra worker fills those gaps: on the 2-core
+    development machine `benchmarks/sandbox_throughput.py` measured 604 programs/s with 2 workers and
+    818/s with 3 (CPU per program unchanged, 2.3 ms), and a 2,000-program corpus verify 428/s and 468/s.
+    """
+    return (len(os.sched_getaffinity(0)) or 1) + 1
 
 
 def _pack(code: str, grids: list[Grid]) -> bytes:
