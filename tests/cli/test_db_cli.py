@@ -18,7 +18,11 @@ def test_migrate_info_backup(tmp_path: Path) -> None:
     assert "up to date" in arcforge("db", "migrate", "--db", db).stdout
     arcforge("traces", "import", str(SMALL), "--db", db)
     info = json.loads(arcforge("db", "info", "--db", db, "--json").stdout)
-    assert info["schema_version"] == len(MIGRATIONS) and info["counts"]["traces"] == 4 and info["counts"]["votes"] == 4
+    assert (
+        info["schema_version"] == len(MIGRATIONS)
+        and info["counts"]["traces"] == 4
+        and info["counts"]["votes"] == 4
+    )
     assert "traces" in arcforge("db", "info", "--db", db).stdout
 
     out = tmp_path / "copy.db"

@@ -50,7 +50,9 @@ def make_progress(page: Any, name: str) -> None:
 
 @pytest.mark.parametrize("width", ["390", "1440"])
 def test_pages_fit_and_pass_axe(new_context: Any, server: Server, width: str) -> None:
-    assert AXE.exists(), "axe-core is missing: `make test` installs it (npm install --prefix .cache/axe axe-core)"
+    assert AXE.exists(), (
+        "axe-core is missing: `make test` installs it (npm install --prefix .cache/axe axe-core)"
+    )
     page = new_context(viewport=VIEWPORTS[width], axe=True).new_page()
     name = f"fit{width}"
     open_ready(page, f"{server.url}/?task=a1b2c3d4")

@@ -20,7 +20,9 @@ from e2e_helpers import (
     stop_server,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))  # the run builders live beside the API tests
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1] / "web")
+)  # the run builders live beside the API tests
 from runs_handmade import handmade_refined_run, small_dataset, synthetic_run  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -133,8 +133,13 @@ def run_benchmark_command(args: argparse.Namespace) -> int:
     extra = {"options": run_options(args), "argv": command_line(f"benchmark {args.mode}", args)}
     outcome = asyncio.run(
         run_benchmark(
-            options, settings=load_settings(), dataset=dataset, tasks=tasks, manifest_extra=extra,
-            refine=refine_from_args(args), resumed=resumed,
+            options,
+            settings=load_settings(),
+            dataset=dataset,
+            tasks=tasks,
+            manifest_extra=extra,
+            refine=refine_from_args(args),
+            resumed=resumed,
         )  # fmt: skip
     )
     if args.json:

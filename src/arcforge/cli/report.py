@@ -17,7 +17,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "sample, the verified programs with their grids)."
         ),
     )
-    parser.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="benchmark or generate run directories")
+    parser.add_argument(
+        "run_dirs", nargs="+", metavar="RUN_DIR", help="benchmark or generate run directories"
+    )
     parser.add_argument(
         "--out",
         metavar="DIR",

@@ -91,7 +91,9 @@ def stall(after_bytes: int = 0, *, after_events: int | None = None, text: str = 
     return Step(reply=Reply(text=text), stall_after_bytes=after_bytes)
 
 
-def raw(status: int, body: bytes | str | dict[str, Any] | list[Any], *, headers: Iterable[tuple[str, str]] = ()) -> Step:
+def raw(
+    status: int, body: bytes | str | dict[str, Any] | list[Any], *, headers: Iterable[tuple[str, str]] = ()
+) -> Step:
     """Exactly this status and body (a dict or list is sent as JSON)."""
     if isinstance(body, dict | list):
         body = json.dumps(body)
