@@ -167,3 +167,28 @@ def test_reading_a_corpus_counts_without_running_anything(tmp_path: Path) -> Non
     assert [p.where for p in intake.programs] == [f"{TASK}/p0.py", f"{TASK}/p1.py", f"{TASK}/p2.py"]
     assert intake.ignored == [f"{TASK}/deeper"]
     assert intake.describe()[0].endswith("3 program(s) for 1 task(s)")
+
+
+SLOW = "import time\n\n\ndef solve(grid):\n    time.sleep(0.4)\n    return grid\n"
+
+
+def test_a_slow_program_is_named_and_wall_s_gives_it_time(tmp_path: Path, capsys) -> None:
+    corpus = tmp_path / "solvers"
+    (corpus / TASK).mkdir(parents=True)
+    (corpus / TASK / "slow.py").write_text(SLOW)
+    (corpus / TASK / "quick.py").write_text(WRONG)
+    run = tmp_path / "run"
+    # 0.4 s on each of the task's 3 grids: past a 1 s wall limit, which cuts this program alone
+    argv = ["verify", str(corpus), "--dataset", DATASET, "--out", str(run), "--wall-s", "1"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert f"timed out (1): {TASK}:v0:s" in text and f"({TASK}/slow.py)" in text
+    assert "--wall-s" in text and "quick.py" not in text.split("timed out")[1]
+    outcomes = [json.loads(line)["outcome"] for line in (run / "verification.jsonl").read_text().splitlines()]
+    assert sorted(outcomes) == ["timeout", "wrong_output"]
+    # the same corpus with more time (and --timeout, the older spelling, still accepted): nothing times out
+    again = tmp_path / "again"
+    code, result = _verify(
+        str(corpus), "--dataset", DATASET, "--out", str(again), "--timeout", "5", capsys=capsys
+    )
+    assert code == 0 and result["timed_out"] == [] and result["by_outcome"] == {"wrong_output": 2}

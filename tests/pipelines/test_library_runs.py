@@ -181,6 +181,18 @@ def test_library_doc_sends_signatures_and_docstrings_but_not_bodies(
     config = json.loads((tmp_path / "run" / "manifest.json").read_text())["config"]
     assert config["library_doc"] is True
     capsys.readouterr()
+    # export --augment runs the transformed programs with the run's library and asks the transformed
+    # task with the same interface in the prompt as the model saw
+    run = tmp_path / "run"
+    assert main(["verify", str(run), "--json"]) == 0 and json.loads(capsys.readouterr().out)["verified"] == 1
+    assert main(["export", str(run), "--augment", "rot90,flip_lr", "--json"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert exported["augmented"] == 2 and not exported["rejected"], exported
+    rows = [json.loads(line) for line in (run / "export.chat.jsonl").read_text().splitlines()]
+    assert len(rows) == 3
+    for row in rows:
+        prompt = "\n".join(m["content"] for m in row["messages"] if m["role"] != "assistant")
+        assert "def tile3(grid):" in prompt and "BODY-OF-TILE3" not in prompt
     # --show-prompt prints the same interface, without a model
     shown = ["generate", "code", "--dataset", "arc-agi-2/training", "--task-ids", json.dumps([TILE_TASK])]
     assert main([*shown, "--library", str(library), "--library-doc", "--show-prompt"]) == 0

@@ -43,9 +43,12 @@ def libraries_from(args: argparse.Namespace) -> list[str]:
     return paths
 
 
-def add_wall_option(parser: argparse.ArgumentParser, *, default: float = 2.0) -> None:
+def add_wall_option(parser: argparse.ArgumentParser, *aliases: str, default: float = 2.0) -> None:
+    """``--wall-s S`` (and any older spellings in ``aliases``); read it back with :func:`wall_from`."""
     parser.add_argument(
         "--wall-s",
+        *aliases,
+        dest="wall_s",
         type=float,
         default=default,
         metavar="S",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from arcforge.cli._sandbox_options import add_library_option, libraries_from
+from arcforge.cli._sandbox_options import add_library_option, add_wall_option, libraries_from, wall_from
 from arcforge.cli._task_options import add_json_option
-from arcforge.cli._validators import positive_float, positive_int
+from arcforge.cli._validators import positive_int
 
 __all__ = ["register"]
 
@@ -35,7 +35,10 @@ def register(subparsers: Any) -> None:
     )
     add_library_option(parser)
     parser.add_argument(
-        "--workers", type=positive_int, metavar="N", help="sandbox processes (default: one per core, plus one)"
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="sandbox processes (default: one per core, plus one)",
     )
     parser.add_argument(
         "--ray",
@@ -43,13 +46,7 @@ def register(subparsers: Any) -> None:
         help="run the programs on a Ray cluster: HOST:PORT of its head, or auto (one sandbox pool per "
         "node, --workers per node; results land in RUN_DIR as here; see docs/scale.md)",
     )
-    parser.add_argument(
-        "--timeout",
-        type=positive_float,
-        default=2.0,
-        metavar="S",
-        help="wall-clock seconds for one program on all its task's grids (default: 2)",
-    )
+    add_wall_option(parser, "--timeout")  # --timeout: the spelling before --wall-s, still accepted
     parser.add_argument(
         "--fresh",
         action="store_true",
@@ -70,6 +67,7 @@ def _verify(args: argparse.Namespace) -> int:
     import asyncio
     import json
 
+    from arcforge.cli._terminal import printable
     from arcforge.pipelines.corpus import verify_programs
     from arcforge.pipelines.summaries import format_verification
     from arcforge.sandbox import Limits
@@ -86,7 +84,7 @@ def _verify(args: argparse.Namespace) -> int:
                 args.run_dir,
                 args.ray,
                 workers_per_node=args.workers,
-                limits=Limits(wall_s=args.timeout),
+                limits=Limits(wall_s=wall_from(args)),
                 progress=False if args.json else args.progress,
                 fresh=args.fresh,
             )
@@ -99,7 +97,7 @@ def _verify(args: argparse.Namespace) -> int:
                 out=args.out,
                 libraries=libraries_from(args),
                 workers=args.workers,
-                limits=Limits(wall_s=args.timeout),
+                limits=Limits(wall_s=wall_from(args)),
                 progress=False if args.json else args.progress,
                 fresh=args.fresh,
             )
@@ -107,5 +105,6 @@ def _verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**summary.to_dict(), **({"corpus": intake.to_dict()} if intake else {})}, indent=2))
     else:
-        print("\n".join([*(intake.describe() if intake else []), format_verification(summary)]))
+        # keys and corpus file names are the user's data, shown escaped like any other foreign text
+        print(printable("\n".join([*(intake.describe() if intake else []), format_verification(summary)])))
     return 0

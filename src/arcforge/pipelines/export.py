@@ -35,8 +35,9 @@ from arcforge.errors import UsageError
 from arcforge.pipelines import augment as _augment
 from arcforge.pipelines.augment import augmentations, compose_program
 from arcforge.pipelines.export_writer import RowWriter, write_rows
+from arcforge.pipelines.library_runs import recorded_libraries
 from arcforge.pipelines.verification_file import entry_identity, verified_keys
-from arcforge.prompts import build_messages
+from arcforge.prompts import PromptTemplate, build_messages, load_template
 from arcforge.task.grid import Grid
 from arcforge.task.model import Task
 
@@ -108,15 +109,19 @@ async def export_run(
     lineage = _run_lineage(run)
     stats = _Stats()
     records = (r for r in run.current_records() if entry_identity(r) in verified)
+    # A run written against a solver library: its augmented programs import it too, and when the
+    # prompts carried the library's interface (--library-doc), the augmented prompts carry it as well.
+    libraries = recorded_libraries(run.config) if augment and verified else []
+    prompts = _Prompts(libraries if run.config.get("library_doc") else [])
     with RowWriter(target, format) as writer:
         if augment and verified and _needs_sandbox(run) and sandbox is None:
             from arcforge.sandbox import Sandbox
 
-            async with Sandbox() as own:
-                async for row in _rows(records, augment, own, lineage, stats, conversations):
+            async with Sandbox(libraries=libraries) as own:
+                async for row in _rows(records, augment, own, lineage, stats, conversations, prompts):
                     writer.write(row)
         else:
-            async for row in _rows(records, augment, sandbox, lineage, stats, conversations):
+            async for row in _rows(records, augment, sandbox, lineage, stats, conversations, prompts):
                 writer.write(row)
     return ExportSummary(
         target,
@@ -153,6 +158,7 @@ async def _rows(
     lineage: dict[str, Any],
     stats: _Stats,
     conversations: bool,
+    prompts: _Prompts,
 ) -> AsyncIterator[dict[str, Any]]:
     """Each verified record's row, then its augmented rows, in batches of :data:`AUGMENT_BATCH`."""
     from arcforge.pipelines.refine_export import export_prompt  # refined samples: one row per conversation
@@ -162,7 +168,7 @@ async def _rows(
     async def drain() -> list[dict[str, Any]]:
         if not spec:
             return []
-        nested = await asyncio.gather(*(_augmented(r, spec, sandbox, lineage, stats) for r in batch))
+        nested = await asyncio.gather(*(_augmented(r, spec, sandbox, lineage, stats, prompts) for r in batch))
         return [row for rows in nested for row in rows]
 
     for record in records:
@@ -248,8 +254,34 @@ def _explanation_for(text: str, transform: Transform, stats: _Stats) -> str:
     return rewritten
 
 
+class _Prompts:
+    """The prompt template an augmented row is asked with: the record's, with the libraries' interface
+    appended when the run's prompts had it (``--library-doc``); each built once per export."""
+
+    def __init__(self, library_doc: list[str]) -> None:
+        self.library_doc = library_doc
+        self._built: dict[str | None, PromptTemplate] = {}
+
+    def template(self, record: Mapping[str, Any]) -> str | PromptTemplate | None:
+        name = record.get("template")
+        if not self.library_doc:
+            return name if isinstance(name, str) else None
+        key = name if isinstance(name, str) else None
+        if key not in self._built:
+            from arcforge.prompts.library_doc import with_library_doc
+
+            kind = str(record.get("kind") or "code")
+            self._built[key] = with_library_doc(load_template(key or kind), self.library_doc)
+        return self._built[key]
+
+
 async def _augmented(
-    record: dict[str, Any], spec: str, sandbox: Sandbox | None, lineage: dict[str, Any], stats: _Stats
+    record: dict[str, Any],
+    spec: str,
+    sandbox: Sandbox | None,
+    lineage: dict[str, Any],
+    stats: _Stats,
+    prompts: _Prompts,
 ) -> list[dict[str, Any]]:
     encoding = str(lineage.get("encoding") or "json-rows").split("@")[0]
     task = Task.from_dict(
@@ -259,7 +291,7 @@ async def _augmented(
     rows = []
     for transform in augmentations(spec, seed=record["key"]):
         transformed = transform.apply_task(task)
-        prompt = build_messages(kind, transformed, encoding=encoding, template=record.get("template"))
+        prompt = build_messages(kind, transformed, encoding=encoding, template=prompts.template(record))
         if kind == "reasoning":
             rows.append(_augmented_reasoning(record, transform, prompt, lineage, stats))
         else:

@@ -60,6 +60,9 @@ def describe_generation(summary: RunSummary, *, verb: str) -> str:
     return "\n".join(lines)
 
 
+TIMED_OUT_SHOWN = 10  # timed-out samples the text summary names (--json names all)
+
+
 def format_verification(summary: VerifySummary) -> str:
     """The summary table by outcome, for people."""
     rows = [(outcome, count) for outcome, count in summary.by_outcome.items()]
@@ -91,6 +94,13 @@ def format_verification(summary: VerifySummary) -> str:
         lines.append(
             "unknown: every pair with an output passed, but the run holds no test output to check "
             "(benchmark runs leave them out); `arcforge sandbox run` checks one program against the dataset"
+        )
+    if summary.timed_out:
+        shown = ", ".join(summary.timed_out[:TIMED_OUT_SHOWN])
+        more = len(summary.timed_out) - TIMED_OUT_SHOWN
+        lines.append(
+            f"timed out ({len(summary.timed_out)}): {shown}{f', and {more} more (--json lists all)' if more > 0 else ''}; "
+            "give slow programs more time with --wall-s S"
         )
     lines.append(f"details: {summary.path / 'verification.jsonl'}")
     return "\n".join(lines)

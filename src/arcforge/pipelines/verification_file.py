@@ -132,6 +132,7 @@ class VerifySummary:
     cost_usd: float | None = None
     tokens: int = 0
     new: int = 0  # samples verified by this call (the rest were in verification.jsonl already)
+    timed_out: tuple[str, ...] = ()  # samples whose program ran out of wall or CPU time, named
 
     @property
     def cost_per_verified_usd(self) -> float | None:
@@ -160,6 +161,7 @@ class VerifySummary:
             "tokens": self.tokens,
             "tokens_per_verified": self.tokens_per_verified,
             "verified_now": self.new,
+            "timed_out": list(self.timed_out),
             "elapsed_s": self.elapsed_s,
         }
 

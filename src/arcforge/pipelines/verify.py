@@ -26,6 +26,7 @@ generation status (``parse_failure``, ``error``).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import time
 from collections import OrderedDict
@@ -171,15 +172,16 @@ async def _verify(
             new = await check_all(_deduplicated(sandbox) if sandbox is not None else None)
     if early is not None:
         await early.close()  # before the summary's read of the whole log: the workers are done
-    entries = _latest(run.path, totals.replaced)
-    return summarize(
+    timed_out: dict[int, str] = {}
+    summary = summarize(
         run.path,
-        entries,
+        _latest(run.path, totals.replaced, timed_out),
         elapsed_s=round(time.monotonic() - started, 3),
         cost_usd=None if totals.cost_unknown else round(totals.cost_usd, 6),
         tokens=totals.tokens,
         new=new,
     )
+    return dataclasses.replace(summary, timed_out=_named(run, timed_out)) if timed_out else summary
 
 
 def load_verification(path: Path | str) -> dict[str, dict[str, Any]]:
@@ -238,8 +240,9 @@ def _identity_hash(record: Mapping[str, Any]) -> int:
     return int.from_bytes(digest, "little")
 
 
-def _latest(path: Path, replaced: Mapping[str, int]) -> Iterable[dict[str, Any]]:
-    """The last line of each current sample in ``verification.jsonl``, reduced to what the summary counts."""
+def _latest(path: Path, replaced: Mapping[str, int], timed_out: dict[int, str]) -> Iterable[dict[str, Any]]:
+    """The last line of each current sample in ``verification.jsonl``, reduced to what the summary counts;
+    fills ``timed_out`` with the keys of samples whose program ran out of time."""
     latest: dict[int, tuple[str, int, bool, str]] = {}
     names: dict[str, str] = {}  # one copy of each task id and outcome, however many samples share it
     for entry in iter_entries(path):
@@ -247,7 +250,12 @@ def _latest(path: Path, replaced: Mapping[str, int]) -> Iterable[dict[str, Any]]
         if replaced.get(key, 0) != attempt:
             continue
         task_id, outcome = str(entry.get("task_id")), str(entry.get("outcome"))
-        latest[_identity_hash(entry)] = (
+        identity = _identity_hash(entry)
+        if outcome == "timeout":
+            timed_out[identity] = key
+        else:
+            timed_out.pop(identity, None)
+        latest[identity] = (
             names.setdefault(task_id, task_id),
             int(entry.get("task_version") or 0),
             bool(entry.get("verified")),
@@ -255,6 +263,21 @@ def _latest(path: Path, replaced: Mapping[str, int]) -> Iterable[dict[str, Any]]
         )
     for task_id, version, verified, outcome in latest.values():
         yield {"task_id": task_id, "task_version": version, "verified": verified, "outcome": outcome}
+
+
+def _named(run: RunDirectory, timed_out: dict[int, str]) -> tuple[str, ...]:
+    """The samples that timed out, each as its key and, for a corpus program, the file or line it came
+    from (``ab12cd34:v0:s0 (ab12cd34/slow.py)``); one more pass over the records, only when any did."""
+    keys = set(timed_out.values())
+    origins: dict[str, str] = {}
+    for record in run.iter_records():
+        key = str(record.get("key"))
+        origin = record.get("origin")
+        if key in keys and isinstance(origin, dict):
+            where = origin.get("path") or (f"line {origin['line']}" if origin.get("line") else None)
+            if where:
+                origins[key] = str(where)
+    return tuple(f"{key} ({origins[key]})" if key in origins else key for key in sorted(keys))
 
 
 def _deduplicated(sandbox: Any) -> _Results:
