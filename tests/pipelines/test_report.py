@@ -332,3 +332,28 @@ def test_unpriced_generate_run_reports_unknown_cost(tmp_path, capsys):
     row = next(line for line in markdown.splitlines() if line.startswith("| openai:any (generate code) |"))
     assert "| unknown |" in row and "$0.0000" not in markdown
     assert "unknown" in html and "$0.0000" not in html
+
+
+def test_a_task_with_some_unpriced_replies_shows_its_known_cost_as_a_lower_bound(tmp_path, capsys):
+    """A task row never shows the known part of its cost as if it were the whole."""
+    import itertools
+
+    from generation_replies import TILE_TASK, generate_code_args
+
+    from arcforge.testing import ScriptedServer, reply
+
+    run = tmp_path / "gen"
+    program = "```python\ndef solve(grid):\n    return grid\n```"
+    priced = itertools.cycle([True, False])
+    with ScriptedServer(
+        responder=lambda body: reply(program, cost=0.001) if next(priced) else reply(program)
+    ) as server:
+        argv = generate_code_args(server.base_url, "--task-ids", json.dumps([TILE_TASK]), "--out", str(run))
+        assert main([*argv, "--samples", "2", "--concurrency", "1", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(run), "--json"]) == 0
+    paths = json.loads(capsys.readouterr().out)
+    markdown, html = Path(paths["markdown"]).read_text(), Path(paths["html"]).read_text()
+    task_row = next(line for line in markdown.splitlines() if line.startswith(f"| `{TILE_TASK}` |"))
+    assert "≥ $0.0010 (1 record of unknown cost)" in task_row, task_row
+    assert "≥ $0.0010 (1 record of unknown cost)" in html

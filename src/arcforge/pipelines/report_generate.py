@@ -101,6 +101,15 @@ def _usd(value: Any) -> str:
     return "unknown" if value is None else f"${float(value):.4f}"
 
 
+def _task_cost(row: dict[str, Any]) -> str:
+    """A task's cost, shown like the run's: never a known part alone as if it were the whole."""
+    from arcforge.pipelines.report_data import cost_text
+
+    if row.get("cost") is None and not row.get("cost_unknown"):
+        return "unknown"
+    return cost_text(float(row.get("cost") or 0.0), int(row.get("cost_unknown") or 0))
+
+
 def _run_cost(summary: dict[str, Any]) -> str:
     """The run's cost: exact, ``unknown``, or the known part and how many replies' cost is unknown."""
     from arcforge.pipelines.report_data import cost_text
@@ -190,7 +199,7 @@ def generate_markdown(runs: Sequence[GenerateRun], md: Any) -> list[str]:
             notes = "; ".join(md(_failure_text(f))[:80] for f in (detail.failures if detail else []))
             lines.append(
                 f"| `{md(row['task'])}` | {row['samples']} | {row['ok']} | {row['parse_failures']} | {row['errors']} "
-                f"| {_yield(row)} | {_usd(row['cost'])} | {notes} |"
+                f"| {_yield(row)} | {_task_cost(row)} | {notes} |"
             )
         programs = [(task, d.programs[0]) for task, d in run.details.items() if d.programs]
         if programs:
@@ -251,7 +260,7 @@ def generate_html(runs: Sequence[GenerateRun]) -> str:
         rows = "".join(
             f"<tr><td><code>{escape(row['task'])}</code></td><td class='num'>{row['samples']}</td>"
             f"<td class='num'>{row['ok']}</td><td class='num'>{row['parse_failures']}</td><td class='num'>{row['errors']}</td>"
-            f"<td class='num'>{escape(_yield(row))}</td><td class='num'>{escape(_usd(row['cost']))}</td></tr>"
+            f"<td class='num'>{escape(_yield(row))}</td><td class='num'>{escape(_task_cost(row))}</td></tr>"
             for row in run.tasks
         )
         details: list[str] = []

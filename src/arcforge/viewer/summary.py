@@ -220,6 +220,7 @@ def _task_query(conn: sqlite3.Connection) -> dict[str, Any]:
         " sum(s.status = 'parse_failure') AS parse_failures, sum(s.status = 'error') AS errors,"
         " sum(coalesce(v.verified, 0)) AS verified, max(CASE WHEN s.train_total > 0 THEN"
         " 1.0 * s.train_passed / s.train_total END) AS best_train, sum(s.cost) AS cost,"
+        " sum(s.cost IS NULL AND coalesce(s.status, '') != 'error') AS cost_unknown,"
         " sum(s.prompt_tokens + s.completion_tokens) AS tokens, max(coalesce(s.round, 0)) AS rounds,"
         " sum(s.synth = 'accepted') AS accepted"
         " FROM live s LEFT JOIN verification v ON v.key = s.key GROUP BY s.task"
@@ -230,7 +231,7 @@ def _task_query(conn: sqlite3.Connection) -> dict[str, Any]:
 def _task_table(run: RunFolder, index: RunIndex) -> list[dict[str, Any]]:
     score = score_document(run)
     per_task = (score or {}).get("per_task") or {}
-    grouped = index.cached("tasks", _task_query)
+    grouped = index.cached("tasks-v2", _task_query)  # v2: with cost_unknown
     has_verification, rows = grouped["has_verification"], grouped["rows"]
     table = []
     for row in rows:
@@ -259,6 +260,7 @@ def _task_table(run: RunFolder, index: RunIndex) -> list[dict[str, Any]]:
                     "verified": None,
                     "best_train": None,
                     "cost": 0.0,
+                    "cost_unknown": 0,
                     "tokens": 0,
                     "rounds": 0,
                     "accepted": None,
