@@ -34,7 +34,9 @@ function summarySection(run) {
   }
   const costHint = run.cost_unknown ? `no price known for ${fmt.int(run.cost_unknown)} sample(s)`
     : `${fmt.usd(run.samples && run.cost_usd !== null ? run.cost_usd / run.samples : null)} per sample`;
-  cards.push(stat("cost", run.cost_usd === null ? "unknown" : fmt.usd(run.cost_usd), costHint, "stat-cost"));
+  const costValue = run.cost_usd === null || (run.cost_unknown && !run.cost_usd) ? "unknown"
+    : run.cost_unknown ? `≥ ${fmt.usd(run.cost_usd)}` : fmt.usd(run.cost_usd);  // known part: a lower bound
+  cards.push(stat("cost", costValue, costHint, "stat-cost"));
   cards.push(stat("tokens in / out", `${fmt.int(tokens.prompt)} / ${fmt.int(tokens.completion)}`,
     tokens.reasoning ? `${fmt.int(tokens.reasoning)} reasoning` : ""));
   cards.push(stat("latency", fmt.secs(run.latency.median_s), `median · p90 ${fmt.secs(run.latency.p90_s)}`));
@@ -86,7 +88,10 @@ export async function runPage(id, crumbs) {
     { key: "verified", label: "verified", num: true },
     { key: "best_train", label: "best train", num: true, render: (t) => fmt.pct(t.best_train) },
     { key: "solved", label: "solved", num: true, render: (t) => solvedBadge(t.solved) },
-    { key: "cost", label: "cost", num: true, render: (t) => fmt.usd(t.cost) },
+    // some replies without a price: the known part is a lower bound, never the whole
+    { key: "cost", label: "cost", num: true, render: (t) => (t.cost_unknown
+      ? (t.cost ? el("span", { text: `≥ ${fmt.usd(t.cost)}`, title: `${fmt.int(t.cost_unknown)} sample(s) of unknown cost` }) : "unknown")
+      : fmt.usd(t.cost)) },
     { key: "tokens", label: "tokens", num: true, render: (t) => fmt.int(t.tokens) },
     { key: "rounds", label: "rounds", num: true },
   ];
