@@ -107,12 +107,12 @@ def sample_key(task: Task, sample_index: int) -> str:
 def generation_items(
     tasks: Sequence[Task], samples: int, *, hide_test_outputs: bool = False
 ) -> list[WorkItem]:
-    """One work item per task and sample, task by task (``hide_test_outputs``: the benchmark's items)."""
-    return [
-        WorkItem(sample_key(task, k), (task.without_test_outputs() if hide_test_outputs else task, k))
-        for task in tasks
-        for k in range(samples)
-    ]
+    """One work item per task and sample, task by task (``hide_test_outputs``: the benchmark's items).
+
+    The samples of a task share one task object (its copy without test outputs is made once, not once
+    per sample: a benchmark of thousands of samples per task held a copy each)."""
+    shown = [task.without_test_outputs() if hide_test_outputs else task for task in tasks]
+    return [WorkItem(sample_key(task, k), (task, k)) for task in shown for k in range(samples)]
 
 
 def generation_config(
