@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,9 @@ async def run_tasks(
     """
     if concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1 (got {concurrency})")
-    all_items = list(items)
+    # A sized, re-iterable collection (a list, or generate's lazy items) is walked, not copied: a run of
+    # a million samples keeps no list of them. Finished keys are held as hashes (see _scan).
+    all_items: Collection[WorkItem] = items if isinstance(items, Collection) else list(items)
     _check_unique(all_items)
     run.open_for_append()  # the lock first: the finished keys are read under it
     try:
@@ -104,32 +106,34 @@ async def run_tasks(
     except BaseException:
         run.close()
         raise
-    pending = [
-        replace(item, attempt=state.redo[item.key]) if item.key in state.redo else item
-        for item in all_items
-        if item.key not in state.done
-    ]
-    del state.done  # only the keys to redo are needed from here on
+    done, redo = state.done, state.redo
+
+    def todo() -> Iterator[WorkItem]:
+        for item in all_items:
+            if hash(item.key) not in done:
+                yield replace(item, attempt=redo[item.key]) if item.key in redo else item
+
+    pending_count = sum(1 for _ in todo())
     session = Session(
         run=run,
         worker=worker,
         totals=state.totals,
         redo=state.redo,
         max_cost_usd=max_cost_usd,
-        queue=iter(pending),
+        queue=todo(),
         bar=RunProgress(
             total=len(all_items),
-            done=len(all_items) - len(pending),
+            done=len(all_items) - pending_count,
             description=description,
             enabled=progress,
         ),
     )
     started = time.monotonic()
     session_start = utc_now()
-    retried = sum(1 for item in pending if item.key in state.redo)
+    retried = sum(1 for item in all_items if item.key in redo)  # a key to redo is never done
     run.log(
-        f"session start: {len(all_items)} items, {len(all_items) - len(pending)} already done, "
-        f"{len(pending)} to do ({retried} asked again), concurrency {concurrency}"
+        f"session start: {len(all_items)} items, {len(all_items) - pending_count} already done, "
+        f"{pending_count} to do ({retried} asked again), concurrency {concurrency}"
     )
     run.write_manifest(status="running", total_items=len(all_items))
     if session.cost_reached():
@@ -139,7 +143,7 @@ async def run_tasks(
         with session.bar, signals(session, enabled=handle_signals):
             session.bar.update(session.totals.tokens, session.totals.cost_usd)
             try:
-                await session.run_lanes(min(concurrency, len(pending)), probe=probe_cost)
+                await session.run_lanes(min(concurrency, pending_count), probe=probe_cost)
             except (asyncio.CancelledError, KeyboardInterrupt):  # run_tasks itself cancelled
                 session.stop(StopReason.INTERRUPTED)
                 raise
@@ -148,15 +152,15 @@ async def run_tasks(
                 run.log(f"lane failed: {failure!r}")
                 _log.error("run lane failed", exc_info=failure)
     finally:
-        done = run.done_keys(retry_parse_failures=retry_parse_failures)
-        remaining = sum(1 for item in pending if item.key not in done)
+        finished = _scan(run, retry_parse_failures=retry_parse_failures).done
+        remaining = sum(1 for item in all_items if hash(item.key) not in finished)
         stopped = (session.reason or (StopReason.FAILED if failure else None)) if remaining else None
         counts = summarize_records(run.iter_records())
         summary = RunSummary(
             path=run.path,
             run_id=run.run_id,
             total=len(all_items),
-            skipped=len(all_items) - len(pending),
+            skipped=len(all_items) - pending_count,
             completed=sum(session.counts.values()),
             statuses=dict(session.counts),
             prompt_tokens=session.totals.prompt_tokens,
@@ -208,13 +212,17 @@ def summarize_records(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 # internals --------------------------------------------------------------------------------------
 @dataclass
 class _Scan:
-    done: set[str]
+    done: set[int]  # hash() of each finished key: a third of the memory of the key strings
     redo: dict[str, int]  # key -> records it has so far (what its next record supersedes)
     totals: Totals
 
 
 def _scan(run: RunDirectory, *, retry_parse_failures: bool) -> _Scan:
-    """One pass over ``records.jsonl``: finished keys, keys to ask again, totals."""
+    """One pass over ``records.jsonl``: finished keys, keys to ask again, totals.
+
+    Finished keys are kept as their 64-bit ``hash()``: two keys of one run sharing one (about 1 in
+    3e7 at a million samples) would make the run take the second for finished.
+    """
     scan = _Scan(done=set(), redo={}, totals=Totals())
     for record in run.iter_records():
         scan.totals.add(record)
@@ -222,21 +230,27 @@ def _scan(run: RunDirectory, *, retry_parse_failures: bool) -> _Scan:
             continue
         key = str(record["key"])
         if is_retryable(record, parse_failures=retry_parse_failures):
-            scan.done.discard(key)
+            scan.done.discard(hash(key))
             scan.redo[key] = int(record.get("supersedes") or 0) + 1
         else:
-            scan.done.add(key)
+            scan.done.add(hash(key))
             scan.redo.pop(key, None)
     return scan
 
 
-def _check_unique(items: list[WorkItem]) -> None:
-    seen: set[str] = set()
-    duplicates = []
+def _check_unique(items: Iterable[WorkItem]) -> None:
+    """UsageError naming repeated keys; holds hashes, then the keys only of hashes seen twice."""
+    seen: set[int] = set()
+    twice: set[int] = set()
     for item in items:
-        if item.key in seen:
-            duplicates.append(item.key)
-        seen.add(item.key)
+        code = hash(item.key)
+        if code in seen:
+            twice.add(code)
+        seen.add(code)
+    if not twice:
+        return
+    counted: Counter[str] = Counter(item.key for item in items if hash(item.key) in twice)
+    duplicates = [key for key, count in counted.items() if count > 1]
     if duplicates:
         raise UsageError(f"work item keys must be unique; repeated: {', '.join(duplicates[:5])}")
 

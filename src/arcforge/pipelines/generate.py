@@ -16,7 +16,7 @@ task selection (ids and versions), samples, model and parameters, template and i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,15 +104,33 @@ def sample_key(task: Task, sample_index: int) -> str:
     return _sample_key(task.id, task.version, sample_index)
 
 
+class GenerationItems(Collection[WorkItem]):
+    """One work item per task and sample, task by task, made as they are walked (never held as a list:
+    the engine walks them to count, to check keys and to run, and a million of them would take about
+    200 MB). The samples of a task share one task object."""
+
+    def __init__(self, tasks: Sequence[Task], samples: int) -> None:
+        self.tasks, self.samples = list(tasks), samples
+
+    def __len__(self) -> int:
+        return len(self.tasks) * self.samples
+
+    def __iter__(self) -> Iterator[WorkItem]:
+        for task in self.tasks:
+            for k in range(self.samples):
+                yield WorkItem(sample_key(task, k), (task, k))
+
+    def __contains__(self, item: object) -> bool:
+        return any(item == candidate for candidate in self)
+
+
 def generation_items(
     tasks: Sequence[Task], samples: int, *, hide_test_outputs: bool = False
-) -> list[WorkItem]:
-    """One work item per task and sample, task by task (``hide_test_outputs``: the benchmark's items).
-
-    The samples of a task share one task object (its copy without test outputs is made once, not once
-    per sample: a benchmark of thousands of samples per task held a copy each)."""
+) -> GenerationItems:
+    """The work items of ``samples`` samples of each task (``hide_test_outputs``: the benchmark's, whose
+    tasks carry no test output; each task's copy is made once, shared by its samples)."""
     shown = [task.without_test_outputs() if hide_test_outputs else task for task in tasks]
-    return [WorkItem(sample_key(task, k), (task, k)) for task in shown for k in range(samples)]
+    return GenerationItems(shown, samples)
 
 
 def generation_config(
