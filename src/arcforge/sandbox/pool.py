@@ -214,8 +214,8 @@ def default_workers() -> int:
 
     A worker runs one program at a time, and between two programs its core waits while the result
     travels back and the next request arrives. The extra worker fills those gaps: on the 2-core
-    development machine `benchmarks/sandbox_throughput.py` measured 604 programs/s with 2 workers and
-    818/s with 3 (CPU per program unchanged, 2.3 ms), and a 2,000-program corpus verify 428/s and 468/s.
+    development machine, alternating runs of `benchmarks/sandbox_throughput.py --rounds 3` measured
+    698 and 707 programs/s with 2 workers, 755 and 750/s with 3 (CPU per program unchanged, 2.5 ms).
     """
     return (len(os.sched_getaffinity(0)) or 1) + 1
 
