@@ -5,6 +5,7 @@ template) without calling a model."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from arcforge.cli._validators import money, non_negative_int, positive_int
@@ -77,16 +78,17 @@ def show_prompt(args: argparse.Namespace, tasks: list[Task], *, agent: str) -> N
     """Print what the run would send: the first task's messages and, with ``--refine``, the revision turn."""
     from arcforge.errors import UsageError
     from arcforge.pipelines.refine_feedback import refine_template
-    from arcforge.prompts import build_messages, load_template
+    from arcforge.prompts import build_messages
+    from arcforge.prompts.library_doc import run_template
 
     if not tasks:
         raise UsageError("the task selection is empty: nothing to show (check --task-ids / --max-tasks)")
-    template = load_template(args.template or agent)
+    doc_libraries: Sequence[str] = ()
     if getattr(args, "library_doc", False):  # --library-doc (cli/_library_options.py)
         from arcforge.cli._library_options import library_settings
-        from arcforge.prompts.library_doc import with_library_doc
 
-        template = with_library_doc(template, library_settings(args)[0])
+        doc_libraries = library_settings(args)[0]
+    template = run_template(agent, args.template, doc_libraries)
     messages = build_messages(agent, tasks[0], encoding=args.encoding, template=template)
     print(f"# template {template.name} (sha256 {template.sha256[:12]}), task {tasks[0].id}, {args.encoding}")
     _print_messages(messages)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from arcforge import __version__
-from arcforge.engine.records import current_records, is_retryable, replaced_counts
+from arcforge.engine.records import current_records, replaced_counts
 from arcforge.errors import RunError, UsageError
 
 __all__ = [
@@ -235,17 +235,6 @@ class RunDirectory:
         Reads the file twice; memory holds only the keys that were asked again."""
         replaced = replaced_counts(self.iter_records())
         return current_records(self.iter_records(), replaced)
-
-    def done_keys(self, *, retry_parse_failures: bool = False) -> set[str]:
-        """Keys whose last record is final (what ``--resume`` skips; see :func:`is_retryable`)."""
-        done: set[str] = set()
-        for record in self.iter_records():
-            if "key" in record:
-                if is_retryable(record, parse_failures=retry_parse_failures):
-                    done.discard(str(record["key"]))
-                else:
-                    done.add(str(record["key"]))
-        return done
 
     def open_for_append(self) -> None:
         """Open ``records.jsonl`` and ``run.log`` for appending, first cutting off a truncated last line.

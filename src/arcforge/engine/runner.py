@@ -113,7 +113,11 @@ async def run_tasks(
             if hash(item.key) not in done:
                 yield replace(item, attempt=redo[item.key]) if item.key in redo else item
 
-    pending_count = sum(1 for _ in todo())
+    pending_count = retried = 0
+    for item in all_items:  # one walk for both counts (a key to redo is never done)
+        if hash(item.key) not in done:
+            pending_count += 1
+            retried += item.key in redo
     session = Session(
         run=run,
         worker=worker,
@@ -130,7 +134,6 @@ async def run_tasks(
     )
     started = time.monotonic()
     session_start = utc_now()
-    retried = sum(1 for item in all_items if item.key in redo)  # a key to redo is never done
     run.log(
         f"session start: {len(all_items)} items, {len(all_items) - pending_count} already done, "
         f"{pending_count} to do ({retried} asked again), concurrency {concurrency}"
@@ -152,10 +155,10 @@ async def run_tasks(
                 run.log(f"lane failed: {failure!r}")
                 _log.error("run lane failed", exc_info=failure)
     finally:
-        finished = _scan(run, retry_parse_failures=retry_parse_failures).done
-        remaining = sum(1 for item in all_items if hash(item.key) not in finished)
+        end = _scan(run, retry_parse_failures=retry_parse_failures)  # one read for both
+        remaining = sum(1 for item in all_items if hash(item.key) not in end.done)
         stopped = (session.reason or (StopReason.FAILED if failure else None)) if remaining else None
-        counts = summarize_records(run.iter_records())
+        counts = _counts(end.totals, end.statuses)
         summary = RunSummary(
             path=run.path,
             run_id=run.run_id,
@@ -194,6 +197,10 @@ def summarize_records(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     for record in records:
         statuses[str(record.get("status", Status.OK))] += 1
         totals.add(record)
+    return _counts(totals, statuses)
+
+
+def _counts(totals: Totals, statuses: Counter[str]) -> dict[str, Any]:
     known = round(totals.cost_usd, 6)
     return {
         "records": sum(statuses.values()),
@@ -215,17 +222,19 @@ class _Scan:
     done: set[int]  # hash() of each finished key: a third of the memory of the key strings
     redo: dict[str, int]  # key -> records it has so far (what its next record supersedes)
     totals: Totals
+    statuses: Counter[str]  # records by status (the manifest's counts)
 
 
 def _scan(run: RunDirectory, *, retry_parse_failures: bool) -> _Scan:
-    """One pass over ``records.jsonl``: finished keys, keys to ask again, totals.
+    """One pass over ``records.jsonl``: finished keys, keys to ask again, totals, counts by status.
 
     Finished keys are kept as their 64-bit ``hash()``: two keys of one run sharing one (about 1 in
     3e7 at a million samples) would make the run take the second for finished.
     """
-    scan = _Scan(done=set(), redo={}, totals=Totals())
+    scan = _Scan(done=set(), redo={}, totals=Totals(), statuses=Counter())
     for record in run.iter_records():
         scan.totals.add(record)
+        scan.statuses[str(record.get("status", Status.OK))] += 1
         if "key" not in record:
             continue
         key = str(record["key"])

@@ -141,19 +141,11 @@ async def run_benchmark(
     from arcforge.pipelines.benchmark_workers import make_worker
     from arcforge.pipelines.generate import generation_items
     from arcforge.pipelines.records import run_client
-    from arcforge.prompts import load_template
+    from arcforge.prompts.library_doc import run_template
 
     if not tasks:
         raise UsageError("the task selection is empty: nothing to benchmark (check --task-ids / --max-tasks)")
-    template = load_template(options.template or options.mode)
-    if template.agent != options.mode:
-        raise UsageError(
-            f"prompt template {template.name} is for the {template.agent} agent, not {options.mode}"
-        )
-    if options.library_doc and options.libraries:
-        from arcforge.prompts.library_doc import with_library_doc
-
-        template = with_library_doc(template, options.libraries)
+    template = run_template(options.mode, options.template, options.libraries if options.library_doc else ())
     config = run_config(options, dataset, tasks, template)
     refined = refine is not None and refine.active and options.mode == "code"
     if refined and refine is not None:  # a refinement search (pipelines/refine.py)

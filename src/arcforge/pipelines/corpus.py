@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,7 @@ __all__ = [
     "CorpusProgram",
     "is_run_dir",
     "make_corpus_run",
+    "origin_text",
     "read_corpus",
     "verify_programs",
 ]
@@ -67,7 +68,14 @@ class CorpusProgram:
     @property
     def where(self) -> str:
         """The origin for people: ``ab12cd34/v2.py`` or ``line 7``."""
-        return str(self.origin.get("path") or f"line {self.origin.get('line')}")
+        return origin_text(self.origin) or "an unknown place"
+
+
+def origin_text(origin: Mapping[str, Any]) -> str | None:
+    """A corpus record's ``origin`` for people: ``ab12cd34/v2.py`` or ``line 7`` (None when it has neither)."""
+    if origin.get("path"):
+        return str(origin["path"])
+    return f"line {origin['line']}" if origin.get("line") else None
 
 
 @dataclass

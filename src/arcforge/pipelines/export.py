@@ -37,7 +37,8 @@ from arcforge.pipelines.augment import augmentations, compose_program
 from arcforge.pipelines.export_writer import RowWriter, write_rows
 from arcforge.pipelines.library_runs import recorded_libraries
 from arcforge.pipelines.verification_file import entry_identity, verified_keys
-from arcforge.prompts import PromptTemplate, build_messages, load_template
+from arcforge.prompts import PromptTemplate, build_messages
+from arcforge.prompts.library_doc import run_template
 from arcforge.task.grid import Grid
 from arcforge.task.model import Task
 
@@ -260,19 +261,16 @@ class _Prompts:
 
     def __init__(self, library_doc: list[str]) -> None:
         self.library_doc = library_doc
-        self._built: dict[str | None, PromptTemplate] = {}
+        self._built: dict[tuple[str, str | None], PromptTemplate] = {}
 
     def template(self, record: Mapping[str, Any]) -> str | PromptTemplate | None:
-        name = record.get("template")
+        name = record.get("template") if isinstance(record.get("template"), str) else None
         if not self.library_doc:
-            return name if isinstance(name, str) else None
-        key = name if isinstance(name, str) else None
-        if key not in self._built:
-            from arcforge.prompts.library_doc import with_library_doc
-
-            kind = str(record.get("kind") or "code")
-            self._built[key] = with_library_doc(load_template(key or kind), self.library_doc)
-        return self._built[key]
+            return name
+        kind = str(record.get("kind") or "code")
+        if (kind, name) not in self._built:
+            self._built[kind, name] = run_template(kind, name, self.library_doc)
+        return self._built[kind, name]
 
 
 async def _augmented(

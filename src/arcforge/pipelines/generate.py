@@ -31,7 +31,8 @@ from arcforge.pipelines.records import (
     mark_parse_failure,
     model_params,
 )
-from arcforge.prompts import PromptTemplate, build_messages, load_template
+from arcforge.prompts import PromptTemplate, build_messages
+from arcforge.prompts.library_doc import run_template
 from arcforge.task.encoding import DEFAULT_ENCODING, get_encoding
 from arcforge.task.model import Task
 
@@ -75,16 +76,7 @@ class GenerateOptions(SamplingOptions):
         self.check()
 
     def prompt_template(self) -> PromptTemplate:
-        template = load_template(self.template or self.kind)
-        if template.agent != self.kind:
-            raise UsageError(
-                f"prompt template {template.name} is for the {template.agent} agent, not {self.kind}"
-            )
-        if self.library_doc and self.libraries:
-            from arcforge.prompts.library_doc import with_library_doc
-
-            template = with_library_doc(template, self.libraries)
-        return template
+        return run_template(self.kind, self.template, self.libraries if self.library_doc else ())
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from arcforge.engine import RunDirectory, Status, cost_is_unknown, utc_now
 from arcforge.engine.progress import RunProgress
 from arcforge.engine.records import current_records
 from arcforge.errors import InvalidTaskError, RunError
+from arcforge.pipelines.corpus import origin_text
 from arcforge.pipelines.verification_file import (
     VERIFICATION_FILE,
     VerificationLog,
@@ -229,15 +230,14 @@ def _scan(run: RunDirectory) -> _Totals:
 
 
 def _identity_hash(record: Mapping[str, Any]) -> int:
-    """A record's or entry's identity (key, attempt) as 8 bytes: what verify holds per sample.
+    """A record's or entry's identity (key, attempt) as Python's 64-bit ``hash``: what verify holds per
+    sample, in memory only (as the engine holds finished keys, ``engine/runner.py``).
 
     Sets of these cost about a fifth of the tuples of strings they stand for, which is what keeps a
     million-sample run's bookkeeping small; two identities sharing one (a chance of about 1 in 3e7
     at a million samples) would make verify take the second sample for done.
     """
-    key, attempt = entry_identity(record)
-    digest = hashlib.blake2b(f"{key}\x00{attempt}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+    return hash(entry_identity(record))
 
 
 def _latest(path: Path, replaced: Mapping[str, int], timed_out: dict[int, str]) -> Iterable[dict[str, Any]]:
@@ -271,12 +271,10 @@ def _named(run: RunDirectory, timed_out: dict[int, str]) -> tuple[str, ...]:
     keys = set(timed_out.values())
     origins: dict[str, str] = {}
     for record in run.iter_records():
-        key = str(record.get("key"))
-        origin = record.get("origin")
-        if key in keys and isinstance(origin, dict):
-            where = origin.get("path") or (f"line {origin['line']}" if origin.get("line") else None)
-            if where:
-                origins[key] = str(where)
+        key, origin = str(record.get("key")), record.get("origin")
+        where = origin_text(origin) if key in keys and isinstance(origin, dict) else None
+        if where:
+            origins[key] = where
     return tuple(f"{key} ({origins[key]})" if key in origins else key for key in sorted(keys))
 
 

@@ -20,9 +20,9 @@ import os
 from collections.abc import Sequence
 
 from arcforge.errors import UsageError
-from arcforge.prompts.templates import PromptTemplate
+from arcforge.prompts.templates import PromptTemplate, load_template
 
-__all__ = ["MAX_DOC_CHARS", "library_doc", "module_doc", "with_library_doc"]
+__all__ = ["MAX_DOC_CHARS", "library_doc", "module_doc", "run_template", "with_library_doc"]
 
 MAX_DOC_CHARS = 12_000
 _MAX_DOCSTRING = 400
@@ -129,3 +129,15 @@ def with_library_doc(template: PromptTemplate, paths: Sequence[str | os.PathLike
     return dataclasses.replace(
         template, user=template.user.rstrip("\n") + "\n\n" + escaped + "\n", sha256=sha
     )
+
+
+def run_template(
+    agent: str, name: str | None = None, doc_libraries: Sequence[str | os.PathLike[str]] = ()
+) -> PromptTemplate:
+    """The template a run asks ``agent`` with: ``name`` (default: the agent's own), which must be for
+    that agent (a :class:`UsageError` otherwise), with ``doc_libraries``' interface appended
+    (``--library-doc``; give none without it)."""
+    template = load_template(name or agent)
+    if template.agent != agent:
+        raise UsageError(f"prompt template {template.name} is for the {template.agent} agent, not {agent}")
+    return with_library_doc(template, doc_libraries)
