@@ -13,7 +13,7 @@ and imports it from its cached bytecode (compiled beforehand), runs the program 
 and compares. The baseline runs a subset (``--baseline``) and its rate is compared; rounds alternate
 and the medians are printed, with the load average, since the machine may be shared.
 
-Last, the ceiling of any verifier with a fresh process per program (``_fork_ceiling.py``): a warm Python
+Last, the ceiling of any verifier with a fresh process per program (``_baselines.py``): a warm Python
 with the DSL imported (and nothing else, the cheapest server possible) forks one bare child per program
 to run it on its pairs, with no isolation, channel or checking. Its rate over the baseline's is the
 most that design can show here.
@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from _fork_ceiling import fork_ceiling
+from _baselines import fork_ceiling, fresh_python
 
 from arcforge.datasets import load_dataset
 from arcforge.pipelines.corpus import make_corpus_run, read_corpus
@@ -76,22 +75,12 @@ def baseline(
     def check(program: dict[str, Any]) -> bool:
         task = tasks[program["task_id"]]
         pairs = [*task.train, *task.test]
-        request = json.dumps(
-            {"code": program["code"], "library": str(library), "grids": [p.input.to_list() for p in pairs]}
-        )
-        try:
-            done = subprocess.run(
-                [sys.executable, "-I", "-c", RUNNER],
-                input=request,
-                text=True,
-                capture_output=True,
-                timeout=10,
-                env={},
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return False
-        outputs = json.loads(done.stdout or "null")
+        request = {
+            "code": program["code"],
+            "library": str(library),
+            "grids": [p.input.to_list() for p in pairs],
+        }
+        outputs = fresh_python(RUNNER, request, timeout=10)
         return isinstance(outputs, list) and all(
             out == (p.output.to_list() if p.output is not None else None)
             for out, p in zip(outputs, pairs, strict=True)

@@ -220,7 +220,9 @@ def parse_args() -> argparse.Namespace:
         "--baseline-programs", type=int, default=40, help="fresh-interpreter programs per round, per baseline"
     )
     parser.add_argument("--rounds", type=int, default=5, help="rounds; medians are reported (default 5)")
-    parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core, plus one)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="sandbox workers (default: one per core, plus one)"
+    )
     return parser.parse_args()
 
 

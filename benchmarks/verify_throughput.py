@@ -11,7 +11,7 @@ sandbox has workers (the same cores as arcforge). Each baseline runs on a subset
 default 100 samples) and its rate is extrapolated to all samples; the measured figures are printed.
 Everything runs in one process, one after the other, so the figures share the machine's load.
 
-Last, the ceiling of any verifier with a fresh process per sample (``_fork_ceiling.py``): a warm Python
+Last, the ceiling of any verifier with a fresh process per sample (``_baselines.py``): a warm Python
 with numpy that forks one bare child per sample to run it, with no isolation, channel or checking.
 Its speed-up over the baseline is the most that design can show on this machine.
 
@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _fork_ceiling import WARM, fork_ceiling
+from _baselines import WARM, fork_ceiling, fresh_python
 
 from arcforge.datasets import load_dataset
 from arcforge.engine import RunDirectory
@@ -117,20 +115,8 @@ def baseline(records: list[dict], workers: int) -> tuple[float, float]:
     def check(record: dict) -> bool:
         task = record["task_data"]
         pairs = task["train"] + task["test"]
-        request = json.dumps({"code": record["python_code"], "grids": [p["input"] for p in pairs]})
-        try:
-            done = subprocess.run(
-                [sys.executable, "-I", "-c", BASELINE_RUNNER],
-                input=request,
-                text=True,
-                capture_output=True,
-                timeout=2.0,
-                env={},
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return False
-        reply = json.loads(done.stdout or "{}")
+        request = {"code": record["python_code"], "grids": [p["input"] for p in pairs]}
+        reply = fresh_python(BASELINE_RUNNER, request, timeout=2.0) or {}
         outputs = reply.get("outputs") or []
         return len(outputs) == len(pairs) and all(
             o == p.get("output") for o, p in zip(outputs, pairs, strict=True)

@@ -1,6 +1,8 @@
-"""The ceiling of any verifier that gives each program a fresh process: one bare ``fork`` per program.
+"""What the verify benchmarks measure arcforge against: a fresh interpreter per program, and the ceiling
+of any verifier that gives each program a fresh process.
 
-The sandbox runs each program in a process forked from a warm server, so no program can see another's
+:func:`fresh_python` is the baseline's one program: a fresh ``python -I`` running a runner script on
+a JSON request. :func:`fork_ceiling` is the ceiling: one bare ``fork`` per program. The sandbox runs each program in a process forked from a warm server, so no program can see another's
 data (issue 11). What such a design costs at the very least is measured here on the same programs: a
 warm Python (the modules preloaded, its heap frozen as the sandbox's servers do) forks one child per
 program; the child compiles the program, runs its solver on its grids and exits. No isolation, no
@@ -49,6 +51,24 @@ for code, grids in jobs:
 """
 
 WARM = ["numpy", "collections", "itertools", "functools", "copy", "math", "re", "json"]
+
+
+def fresh_python(runner: str, request: Any, *, timeout: float) -> Any:
+    """What a fresh ``python -I -c runner`` (empty environment) prints as JSON for the JSON ``request`` on
+    its standard input; None when it prints nothing or runs past ``timeout`` seconds."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", runner],
+            input=json.dumps(request),
+            text=True,
+            capture_output=True,
+            timeout=timeout,
+            env={},
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(done.stdout) if done.stdout.strip() else None
 
 
 def fork_ceiling(
