@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import httpx  # noqa: E402
-from web_load import Client, Tally, check_counts, free_port  # noqa: E402
+from web_load import Client, Tally, check_counts, free_port, start_server  # noqa: E402
 
 BY_KIND: dict[str, list[float]] = {}  # "POST trace" -> latencies (seconds)
 SERVER_PIDS: dict[str, int] = {}  # "serve" / "postgres" -> the root process whose tree is measured
@@ -112,33 +112,6 @@ def stop_postgres(data: Path) -> None:
     subprocess.run(
         as_postgres([PG_CTL, "-D", str(data), "-m", "fast", "stop"]), capture_output=True, timeout=60
     )
-
-
-def start_server(home: Path, db_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
-        "ARCFORGE_HOME": str(home),
-        "ARCFORGE_WEB_WRITES_PER_MINUTE": "10000000",
-        "ARCFORGE_WEB_AUTH_PER_MINUTE": "100000",
-    }
-    command = [sys.executable, "-m", "arcforge", "serve", "--port", str(port), "--workers", str(workers)]
-    command += ["--db", db_url, "--log-level", "warning", "--backup-hours", "0"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            error = process.stderr.read().decode() if process.stderr else ""
-            raise SystemExit(f"arcforge serve exited: {error}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise SystemExit("arcforge serve did not answer within 120 s")
 
 
 class Person(Client):
@@ -324,7 +297,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.sqlite:
         with tempfile.TemporaryDirectory(prefix="arcforge-sqlite-load-") as home:
-            process, url = start_server(Path(home), f"sqlite:///{home}/arcforge.db", args.workers)
+            process, url = start_server(Path(home), args.workers, f"sqlite:///{home}/arcforge.db")
             SERVER_PIDS["serve"] = process.pid
             try:
                 return asyncio.run(load(args, url))
@@ -346,7 +319,7 @@ def main() -> int:
     process = None
     try:
         db_url, data = start_postgres(folder)
-        process, url = start_server(home, db_url, args.workers)
+        process, url = start_server(home, args.workers, db_url)
         SERVER_PIDS["serve"] = process.pid
         SERVER_PIDS["postgres"] = int((data / "postmaster.pid").read_text().split()[0])
         return asyncio.run(load(args, url))

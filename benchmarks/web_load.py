@@ -44,10 +44,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(home: Path, workers: int, db_url: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """``arcforge serve`` with ``workers`` workers on a free loopback port, its write limits lifted (every
+    client shares one address), on ``db_url`` or the home's SQLite store; waits until it answers."""
     port = free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "ARCFORGE_DB"},
         "ARCFORGE_HOME": str(home),
         "ARCFORGE_WEB_WRITES_PER_MINUTE": "10000000",
         "ARCFORGE_WEB_AUTH_PER_MINUTE": "100000",
@@ -55,29 +57,15 @@ def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], str
         "ARCFORGE_WEB_WRITE_BYTES_PER_HOUR": str(1 << 40),
         "ARCFORGE_WEB_ADDRESS_WRITE_BYTES_PER_HOUR": str(1 << 40),
     }
-    env.pop("ARCFORGE_DB", None)
-    command = [
-        sys.executable,
-        "-m",
-        "arcforge",
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--backup-hours",
-        "0",
-    ]
+    command = [sys.executable, "-m", "arcforge", "serve", "--port", str(port), "--workers", str(workers)]
+    command += ["--log-level", "warning", "--backup-hours", "0", *(["--db", db_url] if db_url else [])]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(
-                f"arcforge serve exited: {process.stderr.read().decode() if process.stderr else ''}"
-            )
+            error = process.stderr.read().decode() if process.stderr else ""
+            raise SystemExit(f"arcforge serve exited: {error}")
         try:
             if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
                 return process, url
@@ -85,7 +73,7 @@ def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], str
             pass
         time.sleep(0.3)
     process.kill()
-    raise SystemExit("arcforge serve did not answer within 90 s")
+    raise SystemExit("arcforge serve did not answer within 120 s")
 
 
 class Client:
