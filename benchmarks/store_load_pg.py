@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -35,12 +34,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import httpx  # noqa: E402
-from web_load import Client, Tally, check_counts, free_port, start_server  # noqa: E402
+from web_load import Client, Tally, check_counts, start_server  # noqa: E402
+
+from arcforge.testing.postgres import PostgresCluster, unavailable  # noqa: E402
 
 BY_KIND: dict[str, list[float]] = {}  # "POST trace" -> latencies (seconds)
 SERVER_PIDS: dict[str, int] = {}  # "serve" / "postgres" -> the root process whose tree is measured
-INITDB = shutil.which("initdb") or "/usr/local/bin/initdb"
-PG_CTL = shutil.which("pg_ctl") or "/usr/local/bin/pg_ctl"
 
 
 def _children() -> dict[int, list[int]]:
@@ -74,44 +73,6 @@ def cpu_seconds(root: int) -> dict[int, float]:
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds spent between two :func:`cpu_seconds` readings (a process that ended is not counted)."""
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
-
-
-def as_postgres(command: list[str]) -> list[str]:
-    """``command`` as the postgres user when run as root (initdb refuses root)."""
-    if os.geteuid() != 0:
-        return command
-    runuser = shutil.which("runuser")
-    if runuser is None:
-        raise SystemExit("running as root without runuser: initdb refuses to run as root")
-    return [runuser, "-u", "postgres", "--", *command]
-
-
-def start_postgres(folder: Path) -> tuple[str, Path]:
-    """A fresh cluster in ``folder``; its SQLAlchemy URL and data folder."""
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-    data = folder / "data"
-    subprocess.run(
-        as_postgres([INITDB, "-D", str(data), "-A", "trust", "-U", "postgres"]),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    port = free_port()
-    options = f"-p {port} -k {folder} -c listen_addresses='' -c max_connections=200"
-    subprocess.run(
-        as_postgres([PG_CTL, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return f"postgresql+psycopg://postgres@/postgres?host={folder}&port={port}", data
-
-
-def stop_postgres(data: Path) -> None:
-    subprocess.run(
-        as_postgres([PG_CTL, "-D", str(data), "-m", "fast", "stop"]), capture_output=True, timeout=60
-    )
 
 
 class Person(Client):
@@ -307,32 +268,27 @@ def main() -> int:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     process.kill()
-    if not (os.path.exists(INITDB) and os.path.exists(PG_CTL)):
-        print("store_load_pg: skipped: PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    why = unavailable()
+    if why:
+        print(f"store_load_pg: skipped: {why}")
         return 0
-    if importlib.util.find_spec("psycopg") is None:
-        print("store_load_pg: skipped: psycopg is not installed (pip install -e '.[postgres]')")
-        return 0
-    folder = Path(tempfile.mkdtemp(prefix="arcforge-pg-load-"))
     home = Path(tempfile.mkdtemp(prefix="arcforge-pg-load-home-"))
-    data = None
     process = None
     try:
-        db_url, data = start_postgres(folder)
-        process, url = start_server(home, args.workers, db_url)
-        SERVER_PIDS["serve"] = process.pid
-        SERVER_PIDS["postgres"] = int((data / "postmaster.pid").read_text().split()[0])
-        return asyncio.run(load(args, url))
-    finally:
-        if process is not None:
-            process.terminate()
+        with PostgresCluster(max_connections=200) as cluster:  # the test_postgres fixture's cluster
             try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if data is not None:
-            stop_postgres(data)
-        shutil.rmtree(folder, ignore_errors=True)
+                process, url = start_server(home, args.workers, cluster.url)
+                SERVER_PIDS["serve"] = process.pid
+                SERVER_PIDS["postgres"] = cluster.server_pid
+                return asyncio.run(load(args, url))
+            finally:
+                if process is not None:
+                    process.terminate()
+                    try:
+                        process.wait(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+    finally:
         shutil.rmtree(home, ignore_errors=True)
 
 

@@ -6,12 +6,7 @@ the tests skip with the reason when PostgreSQL or psycopg is missing.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,56 +15,22 @@ import pytest
 from store_helpers import small_task
 
 from arcforge.store import AttemptLimitReached, Store, open_store
-
-INITDB = shutil.which("initdb") or "/usr/local/bin/initdb"
-PG_CTL = shutil.which("pg_ctl") or "/usr/local/bin/pg_ctl"
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    if os.geteuid() != 0:
-        return cmd
-    runuser = shutil.which("runuser")
-    if runuser is None:
-        pytest.skip("running as root without runuser: initdb refuses to run as root")
-    return [runuser, "-u", "postgres", "--", *cmd]
+from arcforge.testing.postgres import ClusterError, PostgresCluster, unavailable
 
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    if not (os.path.exists(INITDB) and os.path.exists(PG_CTL)):
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    if importlib.util.find_spec("psycopg") is None:
-        pytest.skip("psycopg is not installed (pip install -e '.[postgres]')")
-    folder = Path(tempfile.mkdtemp(prefix="arcforge-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-    data = folder / "data"
+    why = unavailable()
+    if why:
+        pytest.skip(why)
     try:
-        subprocess.run(
-            _as_postgres([INITDB, "-D", str(data), "-A", "trust", "-U", "postgres"]),
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        options = f"-p 55433 -k {folder} -c listen_addresses='' -c fsync=off"
-        subprocess.run(
-            _as_postgres([PG_CTL, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]),
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, KeyError, LookupError) as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.skip(f"could not start a PostgreSQL cluster: {exc}")
+        cluster = PostgresCluster(fsync=False).start()
+    except ClusterError as exc:
+        pytest.skip(str(exc))
     try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={folder}&port=55433"
+        yield cluster.url
     finally:
-        subprocess.run(
-            _as_postgres([PG_CTL, "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(folder, ignore_errors=True)
+        cluster.stop()
 
 
 @pytest.fixture()
