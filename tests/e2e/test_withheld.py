@@ -48,14 +48,19 @@ def swap_version(server: Server) -> int:
         return int(signed.json()["version"])
 
 
+def _visit(page: Any, url: str) -> None:
+    """Open ``url`` and wait until the testing page has drawn its task."""
+    page.goto(url)
+    page.wait_for_selector("body.ready", timeout=15_000)
+
+
 def test_the_swap_version_withholds_the_test_output_until_the_attempts_are_done(
     new_context: Any, server: Server, swap_version: int
 ) -> None:
     context = new_context()
     post = _signed_in(context, server, "learner")
     page = context.new_page()
-    page.goto(f"{server.url}/?task={TASK}&version={swap_version}")
-    page.wait_for_selector("body.ready", timeout=15_000)
+    _visit(page, f"{server.url}/?task={TASK}&version={swap_version}")
     withheld = page.locator("#train-pairs .withheld")
     assert withheld.count() == 1
     assert "withheld" in withheld.inner_text() and "test input 2" in withheld.inner_text()
@@ -65,12 +70,10 @@ def test_the_swap_version_withholds_the_test_output_until_the_attempts_are_done(
 
     for grid in ([[1], [1]], [[2], [2]]):  # two wrong attempts on test input 2, from the original version
         assert post(f"/api/tasks/{TASK}/versions/0/attempts", {"test_index": 1, "grid": grid}).ok
-    page.goto(f"{server.url}/?task={TASK}&test=1")
-    page.wait_for_selector("body.ready", timeout=15_000)
+    _visit(page, f"{server.url}/?task={TASK}&test=1")
     page.wait_for_selector("#answer .grid", timeout=10_000)
     assert page.locator("#answer").is_visible()
-    page.goto(f"{server.url}/?task={TASK}&version={swap_version}")
-    page.wait_for_selector("body.ready", timeout=15_000)
+    _visit(page, f"{server.url}/?task={TASK}&version={swap_version}")
     assert page.locator("#train-pairs .withheld").count() == 0
     assert page.locator("#train-pairs .grid").count() == 4  # both pairs, outputs included
     screenshot(page, "withheld-swap-version-entitled")
@@ -82,13 +85,11 @@ def test_an_anonymous_solver_never_gets_an_answer_box_with_the_answer(
     context = new_context()
     post = _signed_in(context, server, "")
     page = context.new_page()
-    page.goto(f"{server.url}/?task={TASK}&version={swap_version}")
-    page.wait_for_selector("body.ready", timeout=15_000)
+    _visit(page, f"{server.url}/?task={TASK}&version={swap_version}")
     assert "sign in" in page.locator("#train-pairs .withheld").inner_text()
     for grid in ([[1], [1]], [[2], [2]]):
         assert post(f"/api/tasks/{TASK}/versions/0/attempts", {"test_index": 1, "grid": grid}).ok
-    page.goto(f"{server.url}/?task={TASK}&test=1")
-    page.wait_for_selector("body.ready", timeout=15_000)
+    _visit(page, f"{server.url}/?task={TASK}&test=1")
     page.wait_for_selector("#locked-note:not([hidden])", timeout=10_000)
     assert page.locator("#answer .grid").count() == 0
     assert "sign in" in page.locator("#answer").inner_text().lower()
